@@ -3,7 +3,7 @@
 The package is laid out along the data path::
 
     sources/  -> ble/ (decoder) -> link/ (sample buffer, ledger) -> detect/ -> store/ -> export/
-                                                                       \-> ui/ (Qt, live view)
+                                                                       └─> ui/ (Qt, live view)
 
 ``io/`` reads and writes recordings, ``model/`` simulates twitches and backgrounds with ground
 truth, ``bench/`` measures accuracy and speed.
