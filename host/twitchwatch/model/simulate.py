@@ -43,6 +43,8 @@ class SimConfig:
     site: str = "thenar"
     side: str = "right"
     start_wall_s: float = DEFAULT_START_WALL_S
+    initial_gravity: tuple[float, float, float] = (0.15, -0.25, 0.95)   # sensor frame, any length
+    gyro_bias_dps: tuple[float, float, float] | None = None              # None: random, within ±1
 
 
 def _free_slot(rng: np.random.Generator, busy: np.ndarray, length: int, margin: int) -> int | None:
@@ -160,12 +162,12 @@ def simulate(cfg: SimConfig = SimConfig()) -> tuple[Recording, GroundTruth]:
     truth = _place_twitches(rng, cfg, still_s, busy, linear, gyro, rotvec, fs)
     truth.moving = moving
 
-    g0 = np.array([0.15, -0.25, 0.95])
+    g0 = np.asarray(cfg.initial_gravity, dtype=np.float64)
     g0 /= np.linalg.norm(g0)
     gravity = rotate(np.broadcast_to(g0, (n, 3)).copy(), -rotvec)
     noise_a, noise_g = sensor_noise(rng, n, fs, cfg.accel_density_ug, cfg.gyro_density_mdps)
     accel = gravity + linear + noise_a + body_micromotion(rng, n, fs, cfg.tremor_mg)
-    gyro_bias = rng.uniform(-1.0, 1.0, 3)
+    gyro_bias = rng.uniform(-1.0, 1.0, 3) if cfg.gyro_bias_dps is None else np.asarray(cfg.gyro_bias_dps)
     rec = Recording(
         fs_hz=fs,
         accel_g=accel,

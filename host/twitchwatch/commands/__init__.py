@@ -1,0 +1,1 @@
+"""Subcommands of the ``twitchwatch`` CLI: one module each, with ``register(subparsers)``."""

@@ -1,0 +1,173 @@
+"""A live session: source -> detector -> (recorder, view). No Qt, no BLE: the app and the
+``record`` command both drive one of these on their asyncio loop.
+
+The session keeps a small view for plotting (last ``view_s`` seconds of the band-passed signal,
+threshold, stillness, and recent events) that a UI timer snapshots; producers never touch widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import numpy as np
+
+from .detect import Calibration, DetectorOutput, DetectorParams, Episode, Twitch, TwitchDetector
+from .sources.base import SampleChunk, Source
+
+
+class Recorder(Protocol):
+    """Where a session's samples and results go (the store's SessionRecorder implements it)."""
+
+    def start(self, fs_hz: float, has_gyro: bool, site: str, side: str, device: str,
+              detector_info: dict, start_wall_s: float) -> None: ...
+    def add_samples(self, accel_g: np.ndarray, gyro_dps: np.ndarray | None) -> None: ...
+    def add_output(self, out: DetectorOutput) -> None: ...
+    def set_ledger(self, ledger: dict) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class Counts:
+    """Running totals for the counters panel."""
+
+    twitches: int = 0
+    episodes: int = 0
+    monitored_s: float = 0.0
+    elapsed_s: float = 0.0
+    last_episode: Episode | None = None
+    last_episode_s: float | None = None
+
+    @property
+    def twitches_per_monitored_hour(self) -> float | None:
+        """None until 5 monitored minutes exist: a rate over less would mislead."""
+        return None if self.monitored_s < 300 else self.twitches / (self.monitored_s / 3600.0)
+
+
+class View:
+    """Ring buffers of the last ``view_s`` seconds, safe to snapshot from another thread."""
+
+    def __init__(self, fs_hz: float, view_s: float = 60.0) -> None:
+        self.fs_hz = fs_hz
+        self.size = int(round(view_s * fs_hz))
+        self._lock = threading.Lock()
+        self._band = np.full(self.size, np.nan)
+        self._thr = np.full(self.size, np.nan)
+        self._quiet = np.zeros(self.size, dtype=bool)
+        self._raw = np.full((self.size, 3), np.nan)
+        self.end_index = 0                       # index after the newest sample
+        self.twitches: deque[Twitch] = deque(maxlen=2000)
+        self.episodes: deque[Episode] = deque(maxlen=200)
+
+    def push(self, first_index: int, band_g, threshold_g, quiet, raw_g) -> None:
+        n = len(band_g)
+        with self._lock:
+            if n >= self.size:
+                sl = slice(n - self.size, n)
+                self._band[:], self._thr[:], self._quiet[:], self._raw[:] = band_g[sl], threshold_g[sl], quiet[sl], raw_g[sl]
+            else:
+                for arr, new in ((self._band, band_g), (self._thr, threshold_g), (self._quiet, quiet), (self._raw, raw_g)):
+                    arr[:-n] = arr[n:]
+                    arr[-n:] = new
+            self.end_index = first_index + n
+
+    def snapshot(self) -> dict:
+        """Copies of the buffers plus ``t_s`` (seconds since the session start) for each sample."""
+        with self._lock:
+            t_s = (np.arange(self.end_index - self.size, self.end_index)) / self.fs_hz
+            return {
+                "t_s": t_s, "band_g": self._band.copy(), "threshold_g": self._thr.copy(),
+                "quiet": self._quiet.copy(), "raw_g": self._raw.copy(),
+                "twitches": list(self.twitches), "episodes": list(self.episodes),
+            }
+
+
+@dataclass
+class LiveSession:
+    """Runs ``source`` through a :class:`TwitchDetector`; feeds ``recorder`` and the view."""
+
+    source: Source
+    params: DetectorParams = field(default_factory=DetectorParams)
+    calibration: Calibration | None = None
+    recorder: Recorder | None = None
+    site: str = ""
+    side: str = ""
+    view_s: float = 60.0
+    on_output: Callable[[DetectorOutput], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.counts = Counts()
+        self.detector: TwitchDetector | None = None
+        self.view: View | None = None
+        self.start_wall_s: float | None = None
+        self.fs_hz: float | None = None
+        self._stopping = False
+        self._finished = False
+
+    async def run(self) -> None:
+        """Consume the source until it ends or :meth:`stop` is called, then close down."""
+        try:
+            async for chunk in self.source.chunks():
+                self._consume(chunk)
+                if self._stopping:
+                    break
+        finally:
+            self._finish()
+
+    def _start(self, chunk: SampleChunk) -> None:
+        self.fs_hz = self.source.fs_hz
+        self.start_wall_s = chunk.wall_s - chunk.first_index / self.fs_hz
+        self.detector = TwitchDetector(self.fs_hz, self.params, self.calibration, keep_trace=True)
+        self.view = View(self.fs_hz, self.view_s)
+        if self.recorder is not None:
+            self.recorder.start(self.fs_hz, chunk.gyro_dps is not None, self.site, self.side,
+                                getattr(self.source, "name", ""), self.detector.params_dict(), self.start_wall_s)
+
+    def _consume(self, chunk: SampleChunk) -> None:
+        if self.detector is None:
+            self._start(chunk)
+        assert self.detector is not None and self.view is not None and self.fs_hz is not None
+        out = self.detector.process(chunk.accel_g, chunk.gyro_dps)
+        trace = out.trace   # type: ignore[attr-defined]
+        self.view.push(trace.first_index, trace.band_g, trace.threshold_g, trace.quiet, chunk.accel_g)
+        if self.recorder is not None:
+            self.recorder.add_samples(chunk.accel_g, chunk.gyro_dps)
+        self._absorb(out)
+        self.counts.elapsed_s = self.detector.samples_seen / self.fs_hz
+
+    def _absorb(self, out: DetectorOutput) -> None:
+        assert self.view is not None and self.fs_hz is not None
+        self.counts.twitches += len(out.twitches)
+        self.counts.episodes += len(out.episodes)
+        self.counts.monitored_s += sum(s.end - s.start for s in out.monitored) / self.fs_hz
+        self.view.twitches.extend(out.twitches)
+        self.view.episodes.extend(out.episodes)
+        if out.episodes:
+            ep = out.episodes[-1]
+            self.counts.last_episode = ep
+            self.counts.last_episode_s = (ep.end - ep.start) / self.fs_hz
+        if self.recorder is not None and (out.twitches or out.episodes or out.monitored):
+            self.recorder.add_output(out)
+        if self.on_output is not None and (out.twitches or out.episodes):
+            self.on_output(out)
+
+    def _finish(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        if self.detector is not None:
+            self._absorb(self.detector.finish())
+        if self.recorder is not None:
+            ledger = getattr(self.source, "ledger", None)
+            if ledger is not None:
+                self.recorder.set_ledger(ledger.as_dict())
+            self.recorder.close()
+
+    async def stop(self) -> None:
+        """Stop the source and close the session (idempotent)."""
+        self._stopping = True
+        await self.source.stop()
+        await asyncio.sleep(0)
