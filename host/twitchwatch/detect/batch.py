@@ -13,13 +13,14 @@ from scipy import signal
 
 from .calibration import Calibration
 from .events import DetectorOutput, Episode, Span, Twitch
-from .params import Design, DetectorParams, design, threshold_from_baseline
+from .params import Design, DetectorParams, design, magnitude, on_off, threshold_from_baseline
 
 
 @dataclass
 class FrontEnd:
     band_g: np.ndarray       # band-passed magnitude
     envelope_g: np.ndarray
+    slow_g: np.ndarray       # slow envelope, follows a train of twitches
     moving: np.ndarray       # raw (instantaneous) movement flag
     lostwarm: np.ndarray     # lost samples and the warm-up after them / after the start
     quiet: np.ndarray
@@ -40,22 +41,27 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
         lost |= ~np.isfinite(gyro_dps).all(axis=1)
     accel = _forward_fill(accel_g, lost)
     bp = signal.sosfilt(d.band_sos, accel, axis=0, zi=signal.sosfilt_zi(d.band_sos)[:, :, None] * accel[0])[0]
-    band_g = np.sqrt(np.sum(bp * bp, axis=1))
+    band_g = magnitude(bp)
     env = np.sqrt(np.maximum(signal.sosfilt(d.envelope_sos, band_g * band_g,
                                             zi=np.zeros((d.envelope_sos.shape[0], 2)))[0], 0.0))
-    gate_zi = signal.sosfilt_zi(d.gate_sos)[:, :, None]
-    tilt = signal.sosfilt(d.gate_sos, accel, axis=0, zi=gate_zi * accel[0])[0]
-    moving = np.sqrt(np.sum(tilt * tilt, axis=1)) > params.gate_tilt_g
+    slow = np.sqrt(np.maximum(signal.sosfilt(d.slow_sos, band_g * band_g,
+                                             zi=np.zeros((d.slow_sos.shape[0], 2)))[0], 0.0))
+    # Orientation (low-passed gravity) compared with itself tilt_lag_n samples earlier.
+    orient = signal.sosfilt(d.tilt_sos, accel, axis=0, zi=signal.sosfilt_zi(d.tilt_sos)[:, :, None] * accel[0])[0]
+    moving = np.zeros(n, dtype=bool)
+    lag = d.tilt_lag_n
+    if n > lag:
+        moving[lag:] = magnitude(orient[lag:] - orient[:-lag]) > params.gate_tilt_g
     if gyro_dps is not None:
         gyro = _forward_fill(gyro_dps, lost)
-        rot = signal.sosfilt(d.gate_sos, gyro, axis=0, zi=gate_zi * gyro[0])[0]
-        moving |= np.sqrt(np.sum(rot * rot, axis=1)) > params.gate_gyro_dps
+        rot = signal.sosfilt(d.gate_sos, gyro, axis=0, zi=signal.sosfilt_zi(d.gate_sos)[:, :, None] * gyro[0])[0]
+        moving |= magnitude(rot) > params.gate_gyro_dps
     # Warm-up: the start counts as a lost sample at index -1.
     lostwarm = np.zeros(n, dtype=bool)
     lostwarm[: d.warmup_n] = True
     for i in np.flatnonzero(lost):
         lostwarm[i: i + d.warmup_n + 1] = True
-    return FrontEnd(band_g, env, moving, lostwarm, ~moving & ~lostwarm)
+    return FrontEnd(band_g, env, slow, moving, lostwarm, ~moving & ~lostwarm)
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -72,17 +78,17 @@ def _thresholds(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Ca
     for k in range(n // d.block_n):
         block = slice(k * d.block_n, (k + 1) * d.block_n)
         if fe.quiet[block].all():
-            baseline = (baseline + [float(np.median(fe.envelope_g[block]))])[-params.baseline_blocks:]
+            baseline = (baseline + [float(np.quantile(fe.envelope_g[block], params.baseline_quantile))])[-params.baseline_blocks:]
             new = threshold_from_baseline(params, baseline)
             if new is not None:
                 thr[(k + 1) * d.block_n:] = new
     return thr
 
 
-def _hysteresis_segments(env: np.ndarray, thr: np.ndarray, release_ratio: float) -> list[tuple[int, int | None]]:
-    """On at env >= thr, off at env < release_ratio * thr; (onset, offset or None if still on)."""
-    above = np.flatnonzero(env >= thr)
-    below = np.flatnonzero(env < release_ratio * thr)
+def _hysteresis_segments(on: np.ndarray, off: np.ndarray) -> list[tuple[int, int | None]]:
+    """Switch on where ``on``, off where ``off``; (onset, offset or None if still on)."""
+    above = np.flatnonzero(on)
+    below = np.flatnonzero(off)
     segments: list[tuple[int, int | None]] = []
     pos = 0
     while True:
@@ -119,7 +125,8 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
 
     # Candidates: hysteresis segments, merged when closer than the refractory time.
     merged: list[list] = []
-    for onset, offset in _hysteresis_segments(fe.envelope_g, thr, params.release_ratio):
+    on, off = on_off(fe.envelope_g, fe.slow_g, thr, params)
+    for onset, offset in _hysteresis_segments(on, off):
         if merged and merged[-1][1] is not None and onset - merged[-1][1] < d.refractory_n:
             merged[-1][1] = offset
         else:
@@ -130,7 +137,7 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
         if bad[onset:offset].any():
             continue
         on_mask = np.zeros(offset - onset, dtype=bool)
-        for a, b in _hysteresis_runs_within(fe.envelope_g, thr, params.release_ratio, onset, offset):
+        for a, b in _hysteresis_runs_within(on, off, onset, offset):
             on_mask[a - onset:b - onset] = True
         values = np.where(on_mask, fe.band_g[onset:offset], -1.0)
         k = int(np.argmax(values))
@@ -151,7 +158,7 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
     return out
 
 
-def _hysteresis_runs_within(env, thr, release_ratio, onset, offset):
+def _hysteresis_runs_within(on, off, onset, offset):
     """The on-runs of the hysteresis inside a merged candidate (peaks count only there)."""
-    segs = _hysteresis_segments(env[onset:offset], thr[onset:offset], release_ratio)
+    segs = _hysteresis_segments(on[onset:offset], off[onset:offset])
     return [(onset + a, onset + (b if b is not None else offset - onset)) for a, b in segs]

@@ -42,7 +42,7 @@ def calibrate(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float, pa
     for k in range(fe.envelope_g.size // d.block_n):
         block = slice(k * d.block_n, (k + 1) * d.block_n)
         if fe.quiet[block].all():
-            medians.append(float(np.median(fe.envelope_g[block])))
+            medians.append(float(np.quantile(fe.envelope_g[block], params.baseline_quantile)))
     still_s = len(medians) * d.block_n / fs_hz
     if still_s < min_still_s:
         raise ConfigError(

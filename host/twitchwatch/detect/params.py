@@ -13,7 +13,7 @@ from scipy import signal
 
 from ..errors import ConfigError
 
-DETECTOR_VERSION = "1.0.0"
+DETECTOR_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)
@@ -24,24 +24,36 @@ class DetectorParams:
     band_hz: tuple[float, float] = (5.0, 40.0)
     band_order: int = 4
     envelope_hz: float = 8.0            # low-pass of the squared magnitude (~20 ms RMS)
-    # Adaptive threshold: factor x median envelope of recent still blocks, never below the floor.
-    threshold_factor: float = 4.0
+    # Adaptive threshold: factor x the median, over recent still one-second blocks, of each
+    # block's envelope quantile (a high quantile tracks the heavy tails of real backgrounds).
+    baseline_quantile: float = 0.9
+    threshold_factor: float = 2.5
     threshold_floor_g: float = 0.005    # about 5 sigma of an LSM6DSx's own noise in this band
     threshold_initial_g: float = 0.012  # until enough still time has been seen (or a calibration)
     release_ratio: float = 0.5          # hysteresis: a twitch ends below this share of the threshold
+    # Twitches in a fused train never let the envelope fall below the threshold. A slow envelope
+    # follows the train; a twitch starts when the fast one rises above rise_ratio x the slow one
+    # and ends when it falls below fall_ratio x the slow one, so each twitch counts once.
+    slow_envelope_hz: float = 2.0
+    rise_ratio: float = 1.5
+    fall_ratio: float = 0.8
     min_twitch_s: float = 0.02
     max_twitch_s: float = 1.0
     refractory_s: float = 0.12          # re-crossings closer than this belong to the same twitch
     baseline_block_s: float = 1.0
     baseline_blocks: int = 120          # still blocks remembered for the baseline (2 min)
     baseline_min_blocks: int = 5
-    # Motion gate: sustained low-frequency rotation or tilt means voluntary movement.
-    gate_band_hz: tuple[float, float] = (0.1, 1.5)
-    gate_gyro_dps: float = 5.0
-    gate_tilt_g: float = 0.015
-    min_move_s: float = 0.5             # shorter excursions (a twitch's own tilt) are not movement
-    guard_before_s: float = 0.5         # unmonitored margin before a movement ...
-    guard_after_s: float = 1.0          # ... and after it
+    # Motion gate: voluntary movement is sustained rotation or an orientation that changes and
+    # stays changed. A twitch's own tilt is brief and returns: the signed gyro band below cancels
+    # its out-and-back rotation, and the slow orientation estimate barely sees it.
+    gate_band_hz: tuple[float, float] = (0.1, 1.5)     # gyro band, deg/s
+    gate_gyro_dps: float = 3.0
+    gate_tilt_lowpass_hz: float = 0.5                  # orientation estimate from gravity
+    gate_tilt_lag_s: float = 1.5                       # compared with itself this long ago
+    gate_tilt_g: float = 0.010                         # ~0.6 degree of lasting tilt
+    min_move_s: float = 0.3             # shorter excursions are not movement
+    guard_before_s: float = 1.0         # unmonitored margin before a movement ...
+    guard_after_s: float = 2.0          # ... and after it (hands settle slowly)
     warmup_s: float = 1.0               # filters settle after the start and after lost samples
     episode_gap_s: float = 1.5
     episode_min_twitches: int = 2
@@ -60,10 +72,16 @@ class DetectorParams:
             raise ConfigError(f"gate_band_hz {self.gate_band_hz} must lie below the twitch band")
         positive = ("envelope_hz", "threshold_factor", "threshold_floor_g", "threshold_initial_g",
                     "min_twitch_s", "max_twitch_s", "baseline_block_s", "gate_gyro_dps", "gate_tilt_g",
-                    "min_move_s", "episode_gap_s")
+                    "min_move_s", "episode_gap_s", "gate_tilt_lowpass_hz", "gate_tilt_lag_s")
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0.0 <= self.baseline_quantile <= 1.0:
+            raise ConfigError(f"baseline_quantile must be between 0 and 1, got {self.baseline_quantile}")
+        if not 0.0 <= self.fall_ratio < self.rise_ratio:
+            raise ConfigError("need 0 <= fall_ratio < rise_ratio")
+        if not 0.0 < self.slow_envelope_hz < self.envelope_hz:
+            raise ConfigError("slow_envelope_hz must be positive and below envelope_hz")
         if not 0.0 < self.release_ratio < 1.0:
             raise ConfigError(f"release_ratio must be between 0 and 1, got {self.release_ratio}")
         if self.min_twitch_s >= self.max_twitch_s:
@@ -101,7 +119,10 @@ class Design:
 
     band_sos: np.ndarray
     envelope_sos: np.ndarray
+    slow_sos: np.ndarray
     gate_sos: np.ndarray
+    tilt_sos: np.ndarray
+    tilt_lag_n: int
     block_n: int
     min_twitch_n: int
     max_twitch_n: int
@@ -129,7 +150,10 @@ def design(params: DetectorParams, fs_hz: float) -> Design:
     return Design(
         band_sos=signal.butter(params.band_order, [lo, hi], btype="bandpass", fs=fs_hz, output="sos"),
         envelope_sos=signal.butter(1, params.envelope_hz, fs=fs_hz, output="sos"),
+        slow_sos=signal.butter(1, params.slow_envelope_hz, fs=fs_hz, output="sos"),
         gate_sos=signal.butter(2, list(params.gate_band_hz), btype="bandpass", fs=fs_hz, output="sos"),
+        tilt_sos=signal.butter(2, params.gate_tilt_lowpass_hz, fs=fs_hz, output="sos"),
+        tilt_lag_n=max(1, n(params.gate_tilt_lag_s)),
         block_n=max(1, n(params.baseline_block_s)),
         min_twitch_n=max(1, n(params.min_twitch_s)),
         max_twitch_n=max(1, n(params.max_twitch_s)),
@@ -140,6 +164,18 @@ def design(params: DetectorParams, fs_hz: float) -> Design:
         warmup_n=n(params.warmup_s),
         episode_gap_n=n(params.episode_gap_s),
     )
+
+
+def magnitude(x: np.ndarray) -> np.ndarray:
+    """Row-wise Euclidean norm, written once so streaming and batch round identically."""
+    return np.sqrt(np.sum(x * x, axis=1))
+
+
+def on_off(env: np.ndarray, slow: np.ndarray, thr: np.ndarray, params: DetectorParams) -> tuple[np.ndarray, np.ndarray]:
+    """Where a twitch may start (``on``) and where one must end (``off``); never both."""
+    on = (env >= thr) & (env >= params.rise_ratio * slow)
+    off = (env < params.release_ratio * thr) | (env < params.fall_ratio * slow)
+    return on, off
 
 
 def threshold_from_baseline(params: DetectorParams, baseline: list[float]) -> float | None:

@@ -18,7 +18,7 @@ from scipy import signal
 
 from .calibration import Calibration
 from .events import DetectorOutput, Episode, Span, Twitch
-from .params import DetectorParams, design, detector_info, threshold_from_baseline
+from .params import DetectorParams, design, detector_info, magnitude, on_off, threshold_from_baseline
 
 
 @dataclass
@@ -144,20 +144,27 @@ class TwitchDetector:
             self._zi = {
                 "band": signal.sosfilt_zi(d.band_sos)[:, :, None] * accel[0][None, None, :],
                 "env": np.zeros((d.envelope_sos.shape[0], 2)),
-                "tilt": signal.sosfilt_zi(d.gate_sos)[:, :, None] * accel[0][None, None, :],
+                "slow": np.zeros((d.slow_sos.shape[0], 2)),
+                "tilt": signal.sosfilt_zi(d.tilt_sos)[:, :, None] * accel[0][None, None, :],
             }
+            self._tilt_hist = np.full((d.tilt_lag_n, 3), np.nan)   # no comparison before lag
             if gyro is not None:
                 self._zi["gyro"] = signal.sosfilt_zi(d.gate_sos)[:, :, None] * gyro[0][None, None, :]
         zi = self._zi
         bp, zi["band"] = signal.sosfilt(d.band_sos, accel, axis=0, zi=zi["band"])
-        band_g = np.sqrt(np.sum(bp * bp, axis=1))
+        band_g = magnitude(bp)
         env_sq, zi["env"] = signal.sosfilt(d.envelope_sos, band_g * band_g, zi=zi["env"])
         env = np.sqrt(np.maximum(env_sq, 0.0))
-        tilt, zi["tilt"] = signal.sosfilt(d.gate_sos, accel, axis=0, zi=zi["tilt"])
-        moving = np.sqrt(np.sum(tilt * tilt, axis=1)) > self.params.gate_tilt_g
+        slow_sq, zi["slow"] = signal.sosfilt(d.slow_sos, band_g * band_g, zi=zi["slow"])
+        self._slow = np.sqrt(np.maximum(slow_sq, 0.0))
+        orient, zi["tilt"] = signal.sosfilt(d.tilt_sos, accel, axis=0, zi=zi["tilt"])
+        both = np.concatenate((self._tilt_hist, orient))
+        with np.errstate(invalid="ignore"):
+            moving = magnitude(both[d.tilt_lag_n:] - both[:-d.tilt_lag_n]) > self.params.gate_tilt_g
+        self._tilt_hist = both[-d.tilt_lag_n:]
         if gyro is not None:
             rot, zi["gyro"] = signal.sosfilt(d.gate_sos, gyro, axis=0, zi=zi["gyro"])
-            moving |= np.sqrt(np.sum(rot * rot, axis=1)) > self.params.gate_gyro_dps
+            moving |= magnitude(rot) > self.params.gate_gyro_dps
         return band_g, env, moving
 
     def _thresholds(self, env: np.ndarray, quiet: np.ndarray) -> np.ndarray:
@@ -175,7 +182,7 @@ class TwitchDetector:
             pos += take
             if self._blk_fill == block_n:
                 if self._blk_quiet:
-                    self._baseline.append(float(np.median(self._blk_env)))
+                    self._baseline.append(float(np.quantile(self._blk_env, self.params.baseline_quantile)))
                     new = threshold_from_baseline(self.params, list(self._baseline))
                     if new is not None:
                         self.threshold_g = new
@@ -206,7 +213,8 @@ class TwitchDetector:
     def _find_candidates(self, i0: int, band_g: np.ndarray, env: np.ndarray, thr: np.ndarray) -> None:
         """Hysteresis on the envelope, then refractory merging into candidate twitches."""
         n = env.size
-        code = np.where(env >= thr, 1, np.where(env < self.params.release_ratio * thr, 0, -1))
+        on_mask, off_mask = on_off(env, self._slow, thr, self.params)
+        code = np.where(on_mask, 1, np.where(off_mask, 0, -1))
         last = np.maximum.accumulate(np.where(code >= 0, np.arange(n), -1))
         on = np.where(last >= 0, code[np.maximum(last, 0)] == 1, self._on)
         carried = self._on

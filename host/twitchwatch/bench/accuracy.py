@@ -1,0 +1,155 @@
+"""Accuracy benchmark: twitch sensitivity/precision per peak band, episode F1 and duration
+error, monitored fraction per activity and false twitches per hour of hand use.
+
+Data: ``../shared/data/ha24-dev`` (real wrist recordings of 15 hand activities, 5 people) with
+model twitches injected only where the real background is still, plus the untouched clips; and
+purely simulated days. Run ``twitchwatch bench accuracy --help``. Skips with a message when the
+shared data are absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+import zlib
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from ..detect import DetectorParams
+from ..detect.summary import run_detector, summarise
+from ..model.simulate import SimConfig, inject_twitches, resample, simulate
+from .scoring import PEAK_BANDS_G, Tally, score
+
+DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ha24-dev"
+STILL_ACTIVITIES = {"idle_hands", "reading_a_book"}
+SPLITS = {"tune": {1, 2, 3}, "check": {4, 5}, "all": {1, 2, 3, 4, 5}}
+INJECT = dict(episodes_per_hour=60.0, isolated_per_hour=120.0)
+
+
+def load_manifest(data_dir: Path) -> list[dict]:
+    with open(data_dir / "manifest.csv", newline="") as fh:
+        return [dict(row, user=int(row["user"])) for row in csv.DictReader(fh)]
+
+
+def evaluate_ha24(data_dir: Path, params: DetectorParams, fs_hz: float | None, users: set[int]) -> dict:
+    from ..io import read_recording
+
+    tally = Tally()
+    by_activity: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in load_manifest(data_dir):
+        if row["user"] not in users:
+            continue
+        rec = read_recording(data_dir / row["file"])
+        if fs_hz is not None and abs(rec.fs_hz - fs_hz) > 1.0:
+            rec = resample(rec, fs_hz)
+        act = by_activity[row["activity"]]
+        plain = summarise(rec, run_detector(rec, params), params, file=row["file"])
+        act["duration_s"] += plain["duration_s"]
+        act["monitored_s"] += plain["monitored_s"]
+        act["false_twitches"] += len(plain["twitches"])
+        seed = zlib.crc32(row["file"].encode())
+        injected, truth = inject_twitches(rec, SimConfig(seed=seed, fs_hz=rec.fs_hz, **INJECT))
+        t = score(summarise(injected, run_detector(injected, params), params), truth)
+        tally.add(t)
+        act["true_twitches"] += sum(t.tp) + sum(t.fn)
+        act["hits"] += sum(t.tp)
+    return {"tally": tally, "activities": by_activity}
+
+
+def evaluate_sim(params: DetectorParams, fs_hz: float, days: int, hours: float) -> dict:
+    tally = Tally()
+    monitored = total = 0.0
+    for day in range(days):
+        cfg = SimConfig(duration_s=hours * 3600, fs_hz=fs_hz, seed=1000 + day, movement_fraction=0.3,
+                        episodes_per_hour=20, isolated_per_hour=40)
+        rec, truth = simulate(cfg)
+        summary = summarise(rec, run_detector(rec, params), params)
+        tally.add(score(summary, truth))
+        monitored += summary["monitored_s"]
+        total += summary["duration_s"]
+    return {"tally": tally, "monitored_fraction": monitored / total}
+
+
+def tally_dict(t: Tally) -> dict:
+    return {
+        "sensitivity": t.sensitivity(),
+        "sensitivity_by_band": {f"{lo * 1000:.0f}-{hi * 1000:.0f} mg": t.sensitivity(i)
+                                for i, (lo, hi) in enumerate(PEAK_BANDS_G)},
+        "true_by_band": [a + b for a, b in zip(t.tp, t.fn)],
+        "precision": t.precision(),
+        "false_twitches": t.fp,
+        "episode_f1": t.episode_f1(),
+        "episodes_true": t.ep_tp + t.ep_fn,
+        "median_episode_duration_error_s": t.median_duration_error_s(),
+    }
+
+
+def print_tally(title: str, t: Tally) -> None:
+    print(title)
+    for i, (lo, hi) in enumerate(PEAK_BANDS_G):
+        print(f"  {lo * 1000:4.0f}-{hi * 1000:<4.0f} mg  sensitivity {t.sensitivity(i):5.3f}  (n={t.tp[i] + t.fn[i]})")
+    print(f"  all           sensitivity {t.sensitivity():5.3f}  precision {t.precision():5.3f}  (false {t.fp})")
+    print(f"  episodes      F1 {t.episode_f1():5.3f}  (n={t.ep_tp + t.ep_fn})  "
+          f"median |duration error| {t.median_duration_error_s():.2f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="twitchwatch bench accuracy", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="ha24-dev folder (default ../shared/data/ha24-dev)")
+    ap.add_argument("--fs", type=float, action="append", help="resample to this rate (repeatable; default: native)")
+    ap.add_argument("--split", choices=sorted(SPLITS), default="all", help="tune: users 1-3, check: users 4-5")
+    ap.add_argument("--sim-days", type=int, default=4, help="simulated days (1 h each) per rate")
+    ap.add_argument("--sim-hours", type=float, default=1.0)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    params = DetectorParams()
+    rates: list[float | None] = list(args.fs) if args.fs else [None]
+    report: dict = {"detector": params.as_dict(), "split": args.split, "runs": []}
+    have_data = (args.data / "manifest.csv").exists()
+    if not have_data:
+        print(f"bench accuracy: {args.data} not found; skipping the real-recording part "
+              "(it needs ../shared/data beside the project)", file=sys.stderr)
+    for fs in rates:
+        t0 = time.perf_counter()
+        run: dict = {"fs_hz": fs or "native"}
+        if have_data:
+            res = evaluate_ha24(args.data, params, fs, SPLITS[args.split])
+            acts = res["activities"]
+            hand = [a for a in acts if a not in STILL_ACTIVITIES]
+            hand_hours = sum(acts[a]["duration_s"] for a in hand) / 3600
+            run["ha24"] = tally_dict(res["tally"])
+            run["ha24"]["activities"] = {
+                a: {"monitored_fraction": v["monitored_s"] / v["duration_s"],
+                    "false_twitches_per_hour_untouched": v["false_twitches"] / (v["duration_s"] / 3600),
+                    "injected_sensitivity": v["hits"] / v["true_twitches"] if v["true_twitches"] else None}
+                for a, v in sorted(acts.items())}
+            run["ha24"]["hand_use_false_twitches_per_hour"] = sum(acts[a]["false_twitches"] for a in hand) / hand_hours
+            if not args.json:
+                print_tally(f"HA24 ({args.split} split) + model twitches, fs {fs or 'native (~104)'} Hz", res["tally"])
+                print("  activity                     monitored  false/h (untouched)  sensitivity (injected)")
+                for a, v in run["ha24"]["activities"].items():
+                    sens = v["injected_sensitivity"]
+                    print(f"  {a:28s} {100 * v['monitored_fraction']:6.1f} %  {v['false_twitches_per_hour_untouched']:12.1f}"
+                          f"  {'' if sens is None else f'{sens:16.3f}'}")
+                print(f"  hand use (all but idle/reading): {run['ha24']['hand_use_false_twitches_per_hour']:.1f} "
+                      f"false twitches per hour over {hand_hours:.2f} h")
+        sim = evaluate_sim(params, fs or 208.0, args.sim_days, args.sim_hours)
+        run["simulated"] = tally_dict(sim["tally"])
+        run["simulated"]["monitored_fraction"] = sim["monitored_fraction"]
+        run["seconds"] = time.perf_counter() - t0
+        if not args.json:
+            print_tally(f"Simulated days ({args.sim_days} x {args.sim_hours:g} h), fs {fs or 208} Hz", sim["tally"])
+            print(f"  monitored fraction {100 * sim['monitored_fraction']:.1f} %   ({run['seconds']:.0f} s)\n")
+        report["runs"].append(run)
+    if args.json:
+        print(json.dumps(report, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
