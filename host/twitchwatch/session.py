@@ -16,6 +16,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from .detect import Calibration, DetectorOutput, DetectorParams, Episode, Twitch, TwitchDetector
+from .errors import TwitchwatchError
 from .sources.base import SampleChunk, Source
 
 
@@ -23,11 +24,11 @@ class Recorder(Protocol):
     """Where a session's samples and results go (the store's SessionRecorder implements it)."""
 
     def start(self, fs_hz: float, has_gyro: bool, site: str, side: str, device: str,
-              detector_info: dict, start_wall_s: float) -> None: ...
+              detector_info: dict, start_wall_s: float) -> object: ...
     def add_samples(self, accel_g: np.ndarray, gyro_dps: np.ndarray | None) -> None: ...
     def add_output(self, out: DetectorOutput) -> None: ...
     def set_ledger(self, ledger: dict) -> None: ...
-    def close(self) -> None: ...
+    def close(self) -> object: ...
 
 
 @dataclass
@@ -106,12 +107,20 @@ class LiveSession:
         self.fs_hz: float | None = None
         self._stopping = False
         self._finished = False
+        self.error: str | None = None      # a one-line message if recording had to stop
 
     async def run(self) -> None:
         """Consume the source until it ends or :meth:`stop` is called, then close down."""
         try:
             async for chunk in self.source.chunks():
-                self._consume(chunk)
+                try:
+                    self._consume(chunk)
+                except TwitchwatchError as err:
+                    # A full disk or a read-only folder: stop cleanly, keep what was saved.
+                    self.error = str(err)
+                    self.recorder = None
+                    await self.source.stop()
+                    break
                 if self._stopping:
                     break
         finally:
@@ -161,10 +170,13 @@ class LiveSession:
         if self.detector is not None:
             self._absorb(self.detector.finish())
         if self.recorder is not None:
-            ledger = getattr(self.source, "ledger", None)
-            if ledger is not None:
-                self.recorder.set_ledger(ledger.as_dict())
-            self.recorder.close()
+            try:
+                ledger = getattr(self.source, "ledger", None)
+                if ledger is not None:
+                    self.recorder.set_ledger(ledger.as_dict())
+                self.recorder.close()
+            except TwitchwatchError as err:
+                self.error = self.error or str(err)
 
     async def stop(self) -> None:
         """Stop the source and close the session (idempotent)."""

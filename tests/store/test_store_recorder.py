@@ -1,0 +1,172 @@
+"""The live-session recorder: raw samples to .twr, detector output to the diary, crash recovery."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twitchwatch.detect import DetectorParams, TwitchDetector, detect, detector_info
+from twitchwatch.errors import TwitchwatchError
+from twitchwatch.io.native import read_native
+from twitchwatch.model.simulate import SimConfig, simulate
+from twitchwatch.store import SessionRecorder, Store, queries, recover_interrupted
+
+START = 1_790_000_000.0
+
+
+def _record(data_dir: Path, rec, chunk: int = 512) -> tuple[int, object]:
+    params = DetectorParams()
+    det = TwitchDetector(rec.fs_hz, params)
+    r = SessionRecorder(data_dir, flush_interval_s=0.2)
+    sid = r.start(rec.fs_hz, True, "thenar", "left", "sim", detector_info(params), rec.start_wall_s)
+    for a in range(0, rec.n_samples, chunk):
+        acc, gyr = rec.accel_g[a:a + chunk], rec.gyro_dps[a:a + chunk]
+        r.add_samples(acc, gyr)
+        r.add_output(det.process(acc, gyr))
+    r.add_output(det.finish())
+    r.set_ledger({"samples_expected": rec.n_samples, "lost": 0, "reconnects": 1})
+    r.add_felt(rec.start_wall_s + 10, "felt one")
+    return sid, r
+
+
+def test_recorded_session_matches_input_and_batch_detector(data_dir: Path) -> None:
+    rec, _ = simulate(SimConfig(duration_s=90, seed=4, start_wall_s=START, episodes_per_hour=60))
+    rec.accel_g[5000:5300] = np.nan          # a link gap
+    rec.gyro_dps[5000:5300] = np.nan
+    sid, r = _record(data_dir, rec)
+    row = r.close()
+    assert row is not None and row.status == "ended" and row.n_samples == rec.n_samples
+    assert row.ended_wall_s == pytest.approx(START + rec.duration_s)
+    back = read_native(data_dir / row.recording)
+    np.testing.assert_allclose(back.accel_g, rec.accel_g, atol=0.122e-3 / 2 + 1e-12)   # one LSB at ±4 g
+    assert np.isnan(back.accel_g[5000:5300]).all()
+    batch = detect(back.accel_g, back.gyro_dps, back.fs_hz, DetectorParams())
+    with Store.open(data_dir, readonly=True) as store:
+        tws = queries.twitches(store, 0, 2e10, sid)
+        eps = queries.episodes(store, 0, 2e10, sid)
+        s = queries.session(store, sid)
+        felt = queries.felt(store, 0, 2e10)
+    assert len(batch.twitches) > 5 and len(batch.episodes) >= 1
+    assert [t.onset for t in tws] == [t.onset for t in batch.twitches]
+    assert [(e.start, e.end) for e in eps] == [(e.start, e.end) for e in batch.episodes]
+    assert s.monitored_s == pytest.approx(sum(m.end - m.start for m in batch.monitored) / rec.fs_hz)
+    assert s.ledger["reconnects"] == 1 and s.detector_version == detector_info(DetectorParams())["version"]
+    assert felt[0].session_id == sid and felt[0].site == "thenar"
+    assert stat.S_IMODE((data_dir / row.recording).stat().st_mode) == 0o600
+    assert not (data_dir / row.recording).with_suffix(".lock").exists()
+
+
+def test_live_session_is_not_recovered_by_another_process(data_dir: Path) -> None:
+    rec, _ = simulate(SimConfig(duration_s=10, seed=5, start_wall_s=START))
+    sid, r = _record(data_dir, rec)
+    try:
+        time.sleep(0.3)
+        assert recover_interrupted(data_dir) is None        # the lock is held: hands off
+        with Store.open(data_dir, readonly=True) as store:
+            assert queries.session(store, sid).status == "recording"
+    finally:
+        r.close()
+
+
+def test_full_disk_during_recording_stops_cleanly(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rec, _ = simulate(SimConfig(duration_s=20, seed=6, start_wall_s=START))
+    params = DetectorParams()
+    r = SessionRecorder(data_dir, flush_interval_s=0.1)
+    sid = r.start(rec.fs_hz, True, "thenar", "left", "sim", detector_info(params), START)
+    r.add_samples(rec.accel_g[:2080], rec.gyro_dps[:2080])
+    time.sleep(0.4)
+    import twitchwatch.io.native as native
+
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(native.os, "write", full)
+    with pytest.raises(TwitchwatchError, match="disk") as info:
+        for a in range(2080, rec.n_samples, 208):
+            r.add_samples(rec.accel_g[a:a + 208], rec.gyro_dps[a:a + 208])
+            time.sleep(0.02)
+        r.close()
+    assert "\n" not in str(info.value)
+    monkeypatch.undo()
+    r.close()
+    with Store.open(data_dir, readonly=True) as store:
+        s = queries.session(store, sid)
+    assert s.n_samples >= 2080 and "stopped early" in s.status_note
+    assert read_native(data_dir / s.recording).n_samples >= 2080
+
+
+_CHILD = """
+import sys, time
+import numpy as np
+from twitchwatch.detect import DetectorParams, TwitchDetector, detector_info
+from twitchwatch.model.simulate import SimConfig, simulate
+from twitchwatch.store import SessionRecorder
+rec, _ = simulate(SimConfig(duration_s=60, seed=7, start_wall_s=1_790_000_000.0, episodes_per_hour=60))
+det = TwitchDetector(rec.fs_hz, DetectorParams())
+r = SessionRecorder(sys.argv[1], flush_interval_s=0.5)
+r.start(rec.fs_hz, True, "thenar", "left", "sim", detector_info(DetectorParams()), rec.start_wall_s)
+step = 52
+for a in range(0, rec.n_samples, step):
+    acc, gyr = rec.accel_g[a:a + step], rec.gyro_dps[a:a + step]
+    r.add_samples(acc, gyr)
+    r.add_output(det.process(acc, gyr))
+    print(a + len(acc), flush=True)
+    time.sleep(0.025)            # 10x real time: about 3 s of wall clock before the kill
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_kill_during_recording_then_recover(data_dir: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(_CHILD), str(data_dir)], env=env,
+                             stdout=subprocess.PIPE, text=True)
+    sent = 0
+    history: list[tuple[float, int]] = []          # (when the parent saw it, samples handed over)
+    assert child.stdout is not None
+    for line in child.stdout:
+        sent = int(line)
+        history.append((time.monotonic(), sent))
+        if sent >= 208 * 30:
+            break
+    os.kill(child.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    child.wait(timeout=10)
+    child.stdout.close()
+    msg = recover_interrupted(data_dir)
+    assert msg is not None and msg.startswith("Recovered the session") and "\n" not in msg
+    with Store.open(data_dir, readonly=True) as store:
+        (s,) = queries.sessions(store)
+        tws = queries.twitches(store, 0, 2e10, s.id)
+    back = read_native(data_dir / s.recording)
+    # Everything handed to the recorder more than 2 s (wall clock) before the kill is readable.
+    due = max((n for t, n in history if t <= killed_at - 2.0), default=0)
+    assert due > 208 * 5, "the child did not run long enough to test anything"
+    assert due <= back.n_samples <= sent + 52
+    assert s.status == "recovered" and s.n_samples == back.n_samples and s.status_note == msg
+    assert s.ended_wall_s == pytest.approx(START + back.n_samples / 208.0)
+    batch = detect(back.accel_g, back.gyro_dps, back.fs_hz, DetectorParams())
+    assert [t.onset for t in tws] == [t.onset for t in batch.twitches]     # counts restored by a re-run
+    assert f"{len(batch.twitches)} twitches" in msg
+    assert recover_interrupted(data_dir) is None                            # only once
+
+
+def test_recovery_of_a_session_without_a_file(data_dir: Path) -> None:
+    from twitchwatch.store import writes
+
+    with Store.open(data_dir) as store:
+        sid = writes.new_session(store, started_wall_s=START, fs_hz=208, has_gyro=True)
+    msg = recover_interrupted(data_dir)
+    assert msg is not None and "no recording file" in msg
+    with Store.open(data_dir, readonly=True) as store:
+        assert queries.session(store, sid).status == "recovered"
