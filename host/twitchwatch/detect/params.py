@@ -60,6 +60,7 @@ class DetectorParams:
 
     def validate(self, fs_hz: float) -> None:
         """Raise ConfigError if a value is out of range for this sample rate."""
+        self._check_types()
         if not 50.0 <= fs_hz <= 2000.0:
             raise ConfigError(f"sample rate {fs_hz} Hz is outside 50–2000 Hz; record at 104, 208 or 416 Hz")
         lo, hi = self.band_hz
@@ -80,6 +81,8 @@ class DetectorParams:
             raise ConfigError(f"baseline_quantile must be between 0 and 1, got {self.baseline_quantile}")
         if not 0.0 <= self.fall_ratio < self.rise_ratio:
             raise ConfigError("need 0 <= fall_ratio < rise_ratio")
+        if self.envelope_hz >= 0.45 * fs_hz:
+            raise ConfigError(f"envelope_hz {self.envelope_hz} is too high for {fs_hz} Hz sampling")
         if not 0.0 < self.slow_envelope_hz < self.envelope_hz:
             raise ConfigError("slow_envelope_hz must be positive and below envelope_hz")
         if not 0.0 < self.release_ratio < 1.0:
@@ -94,6 +97,23 @@ class DetectorParams:
         if self.episode_min_twitches < 1:
             raise ConfigError("episode_min_twitches must be at least 1")
 
+    def _check_types(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type in ("int", int):
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise ConfigError(f"{f.name} must be a whole number, got {value!r}")
+            elif "tuple" in str(f.type):
+                if (not isinstance(value, (tuple, list)) or len(value) != 2
+                        or not all(_is_number(v) for v in value)):
+                    raise ConfigError(f"{f.name} must be a pair of numbers [low, high], got {value!r}")
+            elif not _is_number(value):
+                raise ConfigError(f"{f.name} must be a number, got {value!r}")
+        if not 1 <= self.band_order <= 8:
+            raise ConfigError(f"band_order must be 1 to 8, got {self.band_order}")
+        if self.baseline_blocks > 100_000:
+            raise ConfigError(f"baseline_blocks must be at most 100000, got {self.baseline_blocks}")
+
     def as_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
 
@@ -105,6 +125,10 @@ class DetectorParams:
         if unknown:
             raise ConfigError(f"unknown detector parameters {sorted(unknown)}; is this from a newer twitchwatch?")
         return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items()})
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and bool(np.isfinite(value))
 
 
 def detector_info(params: DetectorParams) -> dict:

@@ -72,7 +72,9 @@ def _episode_onsets(rng: np.random.Generator, cfg: SimConfig) -> np.ndarray:
         onsets.append(onsets[-1] + gap)
     if len(onsets) < 3:   # an episode is a run of twitches; keep at least three
         onsets = [0.0, length_s / 2, length_s - 0.2]
-    return np.asarray(onsets)
+    # Stretch the (irregular) intervals so the last twitch ends near the episode's length.
+    stretch = (length_s - 0.15) / onsets[-1]
+    return np.asarray(onsets) * max(stretch, 1.0)
 
 
 def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:

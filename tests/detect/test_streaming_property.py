@@ -1,0 +1,36 @@
+"""Property: any split of a recording into chunks gives the batch reference's result."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from twitchwatch.detect import DetectorParams, TwitchDetector, detect
+from twitchwatch.model.simulate import SimConfig, simulate
+
+REC, _ = simulate(SimConfig(duration_s=25.0, fs_hz=104.0, seed=12, episodes_per_hour=700,
+                            isolated_per_hour=700, movement_fraction=0.3))
+PARAMS = DetectorParams(baseline_min_blocks=2)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cuts=st.lists(st.integers(1, REC.n_samples - 1), max_size=40, unique=True),
+       gap=st.one_of(st.none(), st.tuples(st.integers(0, REC.n_samples - 1), st.integers(1, 300))),
+       with_gyro=st.booleans())
+def test_any_chunking_equals_batch(cuts, gap, with_gyro):
+    accel = REC.accel_g.copy()
+    gyro = REC.gyro_dps.copy() if with_gyro else None
+    if gap is not None:
+        accel[gap[0]:gap[0] + gap[1]] = np.nan
+    ref = detect(accel, gyro, REC.fs_hz, PARAMS)
+    det = TwitchDetector(REC.fs_hz, PARAMS)
+    bounds = [0] + sorted(cuts) + [REC.n_samples]
+    tw, ep, mon = [], [], []
+    for a, b in zip(bounds, bounds[1:]):
+        out = det.process(accel[a:b], None if gyro is None else gyro[a:b])
+        tw += out.twitches
+        ep += out.episodes
+        mon += out.monitored
+    out = det.finish()
+    assert tw + out.twitches == ref.twitches
+    assert ep + out.episodes == ref.episodes
+    assert mon + out.monitored == ref.monitored
