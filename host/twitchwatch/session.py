@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from .detect import Calibration, DetectorOutput, DetectorParams, Episode, Twitch, TwitchDetector
+from .detect import Calibration, DetectorOutput, DetectorParams, Episode, Trace, Twitch, TwitchDetector
 from .errors import TwitchwatchError
 from .sources.base import SampleChunk, Source
 
@@ -140,7 +140,8 @@ class LiveSession:
             self._start(chunk)
         assert self.detector is not None and self.view is not None and self.fs_hz is not None
         out = self.detector.process(chunk.accel_g, chunk.gyro_dps)
-        trace = out.trace   # type: ignore[attr-defined]
+        trace = out.trace
+        assert isinstance(trace, Trace)
         self.view.push(trace.first_index, trace.band_g, trace.threshold_g, trace.quiet, chunk.accel_g)
         if self.recorder is not None:
             self.recorder.add_samples(chunk.accel_g, chunk.gyro_dps)

@@ -74,6 +74,7 @@ class DetectorOutput:
     twitches: list[Twitch] = field(default_factory=list)
     episodes: list[Episode] = field(default_factory=list)
     monitored: list[Span] = field(default_factory=list)
+    trace: object | None = None      # streaming.Trace of this call, when the detector keeps one
 
     def extend(self, other: "DetectorOutput") -> None:
         self.twitches.extend(other.twitches)

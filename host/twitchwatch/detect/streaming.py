@@ -110,7 +110,7 @@ class TwitchDetector:
         accel, self._hold_a = _hold(accel, lost, self._hold_a)
         if gyro is not None:
             gyro, self._hold_g = _hold(gyro, lost, self._hold_g)
-        band_g, env, moving = self._front_end(accel, gyro)
+        band_g, env, slow, moving = self._front_end(accel, gyro)
 
         # Lost samples and the warm-up after them (and after the start).
         idx = np.arange(i0, i0 + n)
@@ -122,10 +122,10 @@ class TwitchDetector:
         thr = self._thresholds(env, quiet)
         self.samples_seen = i0 + n
         self._mark_bad(idx, lostwarm, moving)
-        self._find_candidates(i0, band_g, env, thr)
+        self._find_candidates(i0, band_g, env, slow, thr)
         self._decide(out, final=False)
         if self.keep_trace:
-            out.trace = Trace(i0, band_g, env, thr, quiet)   # type: ignore[attr-defined]
+            out.trace = Trace(i0, band_g, env, thr, quiet)
         return out
 
     def finish(self) -> DetectorOutput:
@@ -156,7 +156,7 @@ class TwitchDetector:
         env_sq, zi["env"] = signal.sosfilt(d.envelope_sos, band_g * band_g, zi=zi["env"])
         env = np.sqrt(np.maximum(env_sq, 0.0))
         slow_sq, zi["slow"] = signal.sosfilt(d.slow_sos, band_g * band_g, zi=zi["slow"])
-        self._slow = np.sqrt(np.maximum(slow_sq, 0.0))
+        slow = np.sqrt(np.maximum(slow_sq, 0.0))
         orient, zi["tilt"] = signal.sosfilt(d.tilt_sos, accel, axis=0, zi=zi["tilt"])
         both = np.concatenate((self._tilt_hist, orient))
         with np.errstate(invalid="ignore"):
@@ -165,7 +165,7 @@ class TwitchDetector:
         if gyro is not None:
             rot, zi["gyro"] = signal.sosfilt(d.gate_sos, gyro, axis=0, zi=zi["gyro"])
             moving |= magnitude(rot) > self.params.gate_gyro_dps
-        return band_g, env, moving
+        return band_g, env, slow, moving
 
     def _thresholds(self, env: np.ndarray, quiet: np.ndarray) -> np.ndarray:
         """Per-sample threshold; a completed still block updates it for the samples after it."""
@@ -210,10 +210,11 @@ class TwitchDetector:
             if b is None:
                 self._run_start = start
 
-    def _find_candidates(self, i0: int, band_g: np.ndarray, env: np.ndarray, thr: np.ndarray) -> None:
+    def _find_candidates(self, i0: int, band_g: np.ndarray, env: np.ndarray, slow: np.ndarray,
+                         thr: np.ndarray) -> None:
         """Hysteresis on the envelope, then refractory merging into candidate twitches."""
         n = env.size
-        on_mask, off_mask = on_off(env, self._slow, thr, self.params)
+        on_mask, off_mask = on_off(env, slow, thr, self.params)
         code = np.where(on_mask, 1, np.where(off_mask, 0, -1))
         last = np.maximum.accumulate(np.where(code >= 0, np.arange(n), -1))
         on = np.where(last >= 0, code[np.maximum(last, 0)] == 1, self._on)
