@@ -202,8 +202,11 @@ def on_off(env: np.ndarray, slow: np.ndarray, thr: np.ndarray, params: DetectorP
     return on, off
 
 
-def threshold_from_baseline(params: DetectorParams, baseline: list[float]) -> float | None:
-    """The threshold implied by recent still-block envelope medians, or None if too few."""
+def threshold_from_baseline(params: DetectorParams, baseline) -> float | None:
+    """The threshold implied by recent still-block envelope quantiles, or None if too few."""
     if len(baseline) < params.baseline_min_blocks:
         return None
-    return max(params.threshold_floor_g, params.threshold_factor * float(np.median(baseline)))
+    ordered = sorted(baseline)                 # plain sort: cheaper than np.median on ~100 values
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return max(params.threshold_floor_g, params.threshold_factor * median)

@@ -62,7 +62,7 @@ class TwitchDetector:
         self._baseline: deque[float] = deque(maxlen=params.baseline_blocks)
         if calibration is not None:
             self._baseline.extend([calibration.noise_g] * params.baseline_min_blocks)
-        self.threshold_g = threshold_from_baseline(params, list(self._baseline)) or params.threshold_initial_g
+        self.threshold_g = threshold_from_baseline(params, self._baseline) or params.threshold_initial_g
         self._blk_env = np.empty(self._d.block_n)
         self._blk_fill = 0
         self._blk_quiet = True
@@ -169,25 +169,40 @@ class TwitchDetector:
 
     def _thresholds(self, env: np.ndarray, quiet: np.ndarray) -> np.ndarray:
         """Per-sample threshold; a completed still block updates it for the samples after it."""
-        n = env.size
+        n, block_n, fill = env.size, self._d.block_n, self._blk_fill
+        first_end = block_n - fill                 # samples that complete the open block
+        if n < first_end:
+            self._blk_env[fill:fill + n] = env
+            self._blk_quiet = self._blk_quiet and bool(quiet.all())
+            self._blk_fill += n
+            return np.full(n, self.threshold_g)
+        k = 1 + (n - first_end) // block_n         # blocks completed in this chunk
+        stop = first_end + (k - 1) * block_n
+        # Quantiles of all completed blocks in one call (long chunks complete thousands).
+        blocks = np.empty((k, block_n))
+        blocks[0, :fill] = self._blk_env[:fill]
+        blocks[0, fill:] = env[:first_end]
+        blocks[1:] = env[first_end:stop].reshape(k - 1, block_n)
+        values = np.quantile(blocks, self.params.baseline_quantile, axis=1)
+        still = np.empty(k, dtype=bool)
+        still[0] = self._blk_quiet and bool(quiet[:first_end].all())
+        still[1:] = quiet[first_end:stop].reshape(k - 1, block_n).all(axis=1)
         thr = np.empty(n)
         pos = 0
-        block_n = self._d.block_n
-        while pos < n:
-            take = min(block_n - self._blk_fill, n - pos)
-            thr[pos:pos + take] = self.threshold_g
-            self._blk_env[self._blk_fill:self._blk_fill + take] = env[pos:pos + take]
-            self._blk_quiet = self._blk_quiet and bool(quiet[pos:pos + take].all())
-            self._blk_fill += take
-            pos += take
-            if self._blk_fill == block_n:
-                if self._blk_quiet:
-                    self._baseline.append(float(np.quantile(self._blk_env, self.params.baseline_quantile)))
-                    new = threshold_from_baseline(self.params, list(self._baseline))
-                    if new is not None:
-                        self.threshold_g = new
-                self._blk_fill = 0
-                self._blk_quiet = True
+        for j in range(k):
+            end = first_end + j * block_n
+            thr[pos:end] = self.threshold_g
+            pos = end
+            if still[j]:
+                self._baseline.append(float(values[j]))
+                new = threshold_from_baseline(self.params, self._baseline)
+                if new is not None:
+                    self.threshold_g = new
+        thr[pos:] = self.threshold_g
+        rest = n - pos
+        self._blk_env[:rest] = env[pos:]
+        self._blk_quiet = bool(quiet[pos:].all())
+        self._blk_fill = rest
         return thr
 
     def _mark_bad(self, idx: np.ndarray, lostwarm: np.ndarray, moving: np.ndarray) -> None:
