@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("no recording given; name one or more files, or use --demo")
     params = parse_overrides(args.set)
     status = 0
-    for i, name in enumerate(files):
+    printed = False
+    for name in files:
         try:
             rec = read_recording(name)
             params.validate(rec.fs_hz)
@@ -72,5 +73,6 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(summary), flush=True)
         else:
-            print(("\n" if i else "") + describe(summary), flush=True)
+            print(("\n" if printed else "") + describe(summary), flush=True)
+            printed = True
     return status
