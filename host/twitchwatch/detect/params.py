@@ -13,7 +13,7 @@ from scipy import signal
 
 from ..errors import ConfigError
 
-DETECTOR_VERSION = "1.1.0"
+DETECTOR_VERSION = "1.2.0"
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,10 @@ class DetectorParams:
     # its out-and-back rotation, and the slow orientation estimate barely sees it.
     gate_band_hz: tuple[float, float] = (0.1, 1.5)     # gyro band, deg/s
     gate_gyro_dps: float = 3.0
-    gate_tilt_lowpass_hz: float = 0.5                  # orientation estimate from gravity
-    gate_tilt_lag_s: float = 1.5                       # compared with itself this long ago
-    gate_tilt_g: float = 0.010                         # ~0.6 degree of lasting tilt
+    gate_tilt_lowpass_hz: float = 1.0                  # orientation estimate from gravity
+    gate_tilt_lag_s: float = 0.5                       # compared with itself this long ago:
+    gate_tilt_g: float = 0.008                         # turning faster than ~1 deg/s; slow drift
+                                                       # of a resting limb makes no twitch-band noise
     min_move_s: float = 0.3             # shorter excursions are not movement
     guard_before_s: float = 1.0         # unmonitored margin before a movement ...
     guard_after_s: float = 2.0          # ... and after it (hands settle slowly)
