@@ -87,6 +87,11 @@ class TwitchDetector:
         return self._run_start is None and self.samples_seen >= self._bad_until and \
             self.samples_seen > self._last_lost + self._d.warmup_n
 
+    @property
+    def open_monitored_samples(self) -> int:
+        """Samples of the still span decided so far but not yet closed (not yet in any output)."""
+        return 0 if self._span_start is None else self._decided - self._span_start
+
     def params_dict(self) -> dict:
         return detector_info(self.params)
 

@@ -20,11 +20,12 @@ from typing import Any, Callable
 import numpy as np
 
 from ..detect import Calibration, DetectorParams
-from ..errors import LinkError
+from ..errors import LinkError, TwitchwatchError
 from ..session import LiveSession
 from ..sources.base import Source
 from ..store import writes
 from ..store.db import Store
+from ..store.recovery import recover_interrupted
 from .calibration_step import CalibrationStep
 from .episodes_table import EpisodeTrace
 from .feed import SourceFeed
@@ -48,6 +49,13 @@ class AppController:
                  scanner: Callable[[], Any] | None = None) -> None:
         self.store = Store.open(data_dir)
         self.data_dir = self.store.data_dir
+        # A session cut short by a crash or a power cut is closed and counted now, and the
+        # wearer is told so (shown in the banner for the first minutes).
+        try:
+            self.recovery_note = recover_interrupted(self.data_dir)
+        except TwitchwatchError as err:
+            self.recovery_note = f"Could not check the last session: {err}"
+        self._recovery_until = time.monotonic() + 180.0
         self.params = params
         self.sim_speed = sim_speed
         self.sim_config = sim_config
@@ -230,6 +238,12 @@ class AppController:
     # -- snapshots for the window --------------------------------------------------------------
 
     def banner(self) -> str:
+        main = self._source_banner()
+        if self.recovery_note and time.monotonic() < self._recovery_until:
+            return f"{self.recovery_note}\n{main}" if main else self.recovery_note
+        return main
+
+    def _source_banner(self) -> str:
         if self.kind == "simulated":
             return ("Simulated sensor — no real data. Nothing it shows goes into your diary; "
                     "pick your sensor in the Sensor tab to start recording.")

@@ -154,16 +154,13 @@ def open_span_s(session: Any) -> float:
     """Seconds of the still span the detector has decided on but not yet closed.
 
     ``LiveSession.counts.monitored_s`` grows only when a span closes (at the next movement),
-    so a long still stretch would show no monitored time at all. The detector keeps the open
-    span's start privately; until it offers a public figure, read it defensively here.
+    so a long still stretch would otherwise show no monitored time at all.
     """
     det = getattr(session, "detector", None)
-    start = getattr(det, "_span_start", None)
-    decided = getattr(det, "_decided", None)
     fs = getattr(session, "fs_hz", None)
-    if start is None or decided is None or not fs:
+    if det is None or not fs:
         return 0.0
-    return max(0, int(decided) - int(start)) / float(fs)
+    return det.open_monitored_samples / float(fs)
 
 
 def cut_clip(snap: dict, fs_hz: float, ep: Episode) -> EpisodeTrace | None:
