@@ -17,6 +17,7 @@ import numpy as np
 from scipy import signal
 
 from .calibration import Calibration
+from .chunkfilter import ChunkFilter
 from .events import DetectorOutput, Episode, Span, Twitch
 from .params import DetectorParams, design, detector_info, magnitude, on_off, threshold_from_baseline
 
@@ -56,7 +57,7 @@ class TwitchDetector:
         self._has_gyro: bool | None = None
         self._hold_a = np.zeros(3)
         self._hold_g = np.zeros(3)
-        self._zi: dict[str, np.ndarray] | None = None
+        self._filters: dict[str, ChunkFilter] | None = None
         self._last_lost = -1                     # index of the latest lost sample (start counts)
         # Baseline blocks.
         self._baseline: deque[float] = deque(maxlen=params.baseline_blocks)
@@ -145,31 +146,28 @@ class TwitchDetector:
     # ---- stages -------------------------------------------------------------------------
     def _front_end(self, accel, gyro):
         d = self._d
-        if self._zi is None:
-            self._zi = {
-                "band": signal.sosfilt_zi(d.band_sos)[:, :, None] * accel[0][None, None, :],
-                "env": np.zeros((d.envelope_sos.shape[0], 2)),
-                "slow": np.zeros((d.slow_sos.shape[0], 2)),
-                "tilt": signal.sosfilt_zi(d.tilt_sos)[:, :, None] * accel[0][None, None, :],
+        if self._filters is None:
+            self._filters = {
+                "band": ChunkFilter(d.band_sos, signal.sosfilt_zi(d.band_sos)[:, :, None] * accel[0][None, None, :]),
+                "env": ChunkFilter(d.envelope_sos, np.zeros((d.envelope_sos.shape[0], 2))),
+                "slow": ChunkFilter(d.slow_sos, np.zeros((d.slow_sos.shape[0], 2))),
+                "tilt": ChunkFilter(d.tilt_sos, signal.sosfilt_zi(d.tilt_sos)[:, :, None] * accel[0][None, None, :]),
             }
-            self._tilt_hist = np.full((d.tilt_lag_n, 3), np.nan)   # no comparison before lag
             if gyro is not None:
-                self._zi["gyro"] = signal.sosfilt_zi(d.gate_sos)[:, :, None] * gyro[0][None, None, :]
-        zi = self._zi
-        bp, zi["band"] = signal.sosfilt(d.band_sos, accel, axis=0, zi=zi["band"])
-        band_g = magnitude(bp)
-        env_sq, zi["env"] = signal.sosfilt(d.envelope_sos, band_g * band_g, zi=zi["env"])
-        env = np.sqrt(np.maximum(env_sq, 0.0))
-        slow_sq, zi["slow"] = signal.sosfilt(d.slow_sos, band_g * band_g, zi=zi["slow"])
-        slow = np.sqrt(np.maximum(slow_sq, 0.0))
-        orient, zi["tilt"] = signal.sosfilt(d.tilt_sos, accel, axis=0, zi=zi["tilt"])
-        both = np.concatenate((self._tilt_hist, orient))
+                self._filters["gyro"] = ChunkFilter(
+                    d.gate_sos, signal.sosfilt_zi(d.gate_sos)[:, :, None] * gyro[0][None, None, :])
+            self._tilt_hist = np.full((d.tilt_lag_n, 3), np.nan)   # no comparison before lag
+        f = self._filters
+        band_g = magnitude(f["band"](accel))
+        power = band_g * band_g
+        env = np.sqrt(np.maximum(f["env"](power), 0.0))
+        slow = np.sqrt(np.maximum(f["slow"](power), 0.0))
+        both = np.concatenate((self._tilt_hist, f["tilt"](accel)))
         with np.errstate(invalid="ignore"):
             moving = magnitude(both[d.tilt_lag_n:] - both[:-d.tilt_lag_n]) > self.params.gate_tilt_g
         self._tilt_hist = both[-d.tilt_lag_n:]
         if gyro is not None:
-            rot, zi["gyro"] = signal.sosfilt(d.gate_sos, gyro, axis=0, zi=zi["gyro"])
-            moving |= magnitude(rot) > self.params.gate_gyro_dps
+            moving |= magnitude(f["gyro"](gyro)) > self.params.gate_gyro_dps
         return band_g, env, slow, moving
 
     def _thresholds(self, env: np.ndarray, quiet: np.ndarray) -> np.ndarray:
