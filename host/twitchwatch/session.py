@@ -49,7 +49,11 @@ class Counts:
 
 
 class View:
-    """Ring buffers of the last ``view_s`` seconds, safe to snapshot from another thread."""
+    """Ring buffers of the last ``view_s`` seconds, safe to snapshot from another thread.
+
+    Pushing writes in place at a moving head (no shifting of the whole window per chunk);
+    :meth:`snapshot` returns the window oldest-first.
+    """
 
     def __init__(self, fs_hz: float, view_s: float = 60.0) -> None:
         self.fs_hz = fs_hz
@@ -59,29 +63,33 @@ class View:
         self._thr = np.full(self.size, np.nan)
         self._quiet = np.zeros(self.size, dtype=bool)
         self._raw = np.full((self.size, 3), np.nan)
+        self._head = 0                           # where the next sample goes
         self.end_index = 0                       # index after the newest sample
         self.twitches: deque[Twitch] = deque(maxlen=2000)
         self.episodes: deque[Episode] = deque(maxlen=200)
 
     def push(self, first_index: int, band_g, threshold_g, quiet, raw_g) -> None:
-        n = len(band_g)
+        n = total = len(band_g)
         with self._lock:
             if n >= self.size:
-                sl = slice(n - self.size, n)
-                self._band[:], self._thr[:], self._quiet[:], self._raw[:] = band_g[sl], threshold_g[sl], quiet[sl], raw_g[sl]
-            else:
-                for arr, new in ((self._band, band_g), (self._thr, threshold_g), (self._quiet, quiet), (self._raw, raw_g)):
-                    arr[:-n] = arr[n:]
-                    arr[-n:] = new
-            self.end_index = first_index + n
+                skip = n - self.size
+                band_g, threshold_g, quiet, raw_g = band_g[skip:], threshold_g[skip:], quiet[skip:], raw_g[skip:]
+                n = self.size
+            first = min(n, self.size - self._head)       # up to the end of the ring, then wrap
+            for arr, new in ((self._band, band_g), (self._thr, threshold_g), (self._quiet, quiet), (self._raw, raw_g)):
+                arr[self._head:self._head + first] = new[:first]
+                arr[:n - first] = new[first:]
+            self._head = (self._head + n) % self.size
+            self.end_index = first_index + total
 
     def snapshot(self) -> dict:
-        """Copies of the buffers plus ``t_s`` (seconds since the session start) for each sample."""
+        """Copies of the buffers (oldest first) plus ``t_s``, seconds since the session start."""
         with self._lock:
+            order = np.r_[self._head:self.size, 0:self._head]
             t_s = (np.arange(self.end_index - self.size, self.end_index)) / self.fs_hz
             return {
-                "t_s": t_s, "band_g": self._band.copy(), "threshold_g": self._thr.copy(),
-                "quiet": self._quiet.copy(), "raw_g": self._raw.copy(),
+                "t_s": t_s, "band_g": self._band[order], "threshold_g": self._thr[order],
+                "quiet": self._quiet[order], "raw_g": self._raw[order],
                 "twitches": list(self.twitches), "episodes": list(self.episodes),
             }
 
