@@ -82,14 +82,19 @@ class View:
             self._head = (self._head + n) % self.size
             self.end_index = first_index + total
 
-    def snapshot(self) -> dict:
-        """Copies of the buffers (oldest first) plus ``t_s``, seconds since the session start."""
+    def snapshot(self, with_raw: bool = True) -> dict:
+        """Copies of the buffers (oldest first) plus ``t_s``, seconds since the session start.
+        ``with_raw=False`` leaves out the raw 3-axis trace (``raw_g`` is then None)."""
         with self._lock:
-            order = np.r_[self._head:self.size, 0:self._head]
+            h = self._head
+
+            def ordered(arr: np.ndarray) -> np.ndarray:
+                return np.concatenate((arr[h:], arr[:h]))
+
             t_s = (np.arange(self.end_index - self.size, self.end_index)) / self.fs_hz
             return {
-                "t_s": t_s, "band_g": self._band[order], "threshold_g": self._thr[order],
-                "quiet": self._quiet[order], "raw_g": self._raw[order],
+                "t_s": t_s, "band_g": ordered(self._band), "threshold_g": ordered(self._thr),
+                "quiet": ordered(self._quiet), "raw_g": ordered(self._raw) if with_raw else None,
                 "twitches": list(self.twitches), "episodes": list(self.episodes),
             }
 

@@ -81,8 +81,8 @@ def test_felt_shortcut_and_note_are_saved_at_once(make_app):
     assert (felt[0].site, felt[0].side) == ("thenar", "right")
     assert "Saved" in w.diary.felt_status.text()
     # The tap shows on the live plot, at "now".
-    app.qtbot.waitUntil(lambda: len(w.plot._felt.data) == 1, timeout=5000)
-    assert -3.0 < w.plot._felt.data["x"][0] <= 0.0
+    app.qtbot.waitUntil(lambda: len(w.plot._felt.positions()[0]) == 1, timeout=5000)
+    assert -3.0 < w.plot._felt.positions()[0][0] <= 0.0
 
     w.diary.caffeine.setValue(200)
     w.diary.stress.setValue(6)

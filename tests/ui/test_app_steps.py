@@ -126,6 +126,10 @@ def test_screenshot_is_not_blank(make_app, tmp_path):
     signal = sum(1 for x in range(0, plot.width(), 3) for y in range(0, plot.height(), 3)
                  if (plot.pixel(x, y) & 0xFFFFFF) == 0x3B5B8C)
     assert signal > 50
+    # ...and the twitch markers of the episode just seen (drawn outside pyqtgraph's scatter).
+    marks = sum(1 for x in range(plot.width()) for y in range(plot.height())
+                if (plot.pixel(x, y) & 0xFFFFFF) == 0xB4583F)
+    assert marks > 20
 
 
 def test_todays_stored_episodes_are_listed_counted_and_traced(make_app, tmp_path):

@@ -29,7 +29,7 @@ from ..store.recovery import recover_interrupted
 from .calibration_step import CalibrationStep
 from .episodes_table import EpisodeTrace
 from .feed import SourceFeed
-from .plot_data import ViewWindow, window_from_snapshot
+from .plot_data import EventArrays, ViewWindow, window_from_snapshot
 from .sensor_panel import FoundDevice
 from .snapshot import Counts, EpisodeRow, LinkStatus
 from .today import TodayLog
@@ -71,6 +71,7 @@ class AppController:
         self._ble_factory = ble_factory
         self._scanner = scanner
         self._last_drawn: tuple | None = None
+        self._events = EventArrays()          # the view's events as arrays, kept between frames
         self._felt_wall_s: deque[float] = deque(maxlen=200)
         self.today = TodayLog(self.store)
 
@@ -139,6 +140,7 @@ class AppController:
                                    on_output=self._on_output)
         self._session_task = asyncio.ensure_future(self.session.run())
         self._last_drawn = None
+        self._events = EventArrays()
 
     async def _stop_session(self) -> None:
         if self.session is not None:
@@ -269,7 +271,7 @@ class AppController:
         if key == self._last_drawn:
             return None
         self._last_drawn = key
-        window = window_from_snapshot(view.snapshot(), view.fs_hz, window_s, with_raw)
+        window = window_from_snapshot(view.snapshot(with_raw), view.fs_hz, window_s, with_raw, self._events)
         # Taps are placed by the wall clock: the newest sample of a live stream is "now".
         now = time.time()
         felt = np.array([w - now for w in self._felt_wall_s if now - window_s <= w <= now])

@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGraphicsItem,
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
@@ -26,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
-from .plot_data import ViewWindow, peak_decimate
+from .markers import MarkerLayer
+from .plot_data import ViewWindow, peak_decimate, step_points
 
 WINDOW_CHOICES_S = (10, 20, 30, 60)
 FRAME_INTERVAL_MS = 34            # just under 30 fps (33 ms gives 30.3)
@@ -34,6 +36,37 @@ MIN_Y_TOP_G = 0.01                # never zoom in below 10 mg: noise would look 
 COLUMNS_PER_PX = 0.5              # min/max pairs per pixel: 2 px wide columns still show every spike
 
 Provider = Callable[[float, bool], "ViewWindow | None"]   # (window_s, with_raw)
+
+
+class BoundedCurve(pg.PlotCurveItem):
+    """A curve whose data bounds come with its data.
+
+    pyqtgraph's ``boundingRect`` would scan the points with nanmin/nanmax under a warnings
+    guard for both axes on every new frame; the plot already knows them (x ascends, and the
+    y extremes are needed for the y range anyway).
+    """
+
+    _known: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+    def set_points(self, t_s: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+        """Show ``(t_s, y)`` (``t_s`` ascending); returns the finite y extremes, or None."""
+        with np.errstate(invalid="ignore"):
+            lo, hi = (float(np.fmin.reduce(y)), float(np.fmax.reduce(y))) if len(y) else (np.nan, np.nan)
+        finite_bounds = np.isfinite(lo) and np.isfinite(hi)
+        self._known = ((float(t_s[0]), float(t_s[-1])), (lo, hi)) if finite_bounds else None
+        # "finite" paths cost about twice "all": use them only when a gap must show.
+        connect = "all" if finite_bounds and np.isfinite(y).all() else "finite"
+        self.setData(t_s, y, connect=connect, skipFiniteCheck=connect == "all")
+        return (lo, hi) if finite_bounds else None
+
+    def clear_points(self) -> None:
+        self._known = None
+        self.setData([], [])
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802 (pyqtgraph override)
+        if self._known is not None and frac >= 1.0 and orthoRange is None and ax in (0, 1):
+            return self._known[ax]
+        return super().dataBounds(ax, frac, orthoRange)
 
 
 class SpanShading:
@@ -85,28 +118,25 @@ class LivePlot(QWidget):
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen(theme.BORDER))
             axis.setTextPen(pg.mkPen(theme.MUTED_TEXT))
+            # The inward ticks overlap the data area, so every frame repaints both axes;
+            # from a pixmap cache that is a blit instead of replaying the labels' text.
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._view_box = item.getViewBox()
         self._view_box.disableAutoRange()
 
         # Bare PlotCurveItems: peak decimation happens in draw() (plot_data.peak_decimate),
         # cheaper than PlotDataItem's auto-downsampling and clip-to-view; the x range is fixed.
-        self._raw = pg.PlotCurveItem(pen=pg.mkPen(theme.RAW, width=0))
-        self._band = pg.PlotCurveItem(pen=pg.mkPen(theme.SIGNAL, width=0))
-        self._threshold = pg.PlotCurveItem(
+        self._raw = BoundedCurve(pen=pg.mkPen(theme.RAW, width=0))
+        self._band = BoundedCurve(pen=pg.mkPen(theme.SIGNAL, width=0))
+        self._threshold = BoundedCurve(
             pen=pg.mkPen(theme.THRESHOLD, width=0, style=Qt.PenStyle.DashLine))
         for curve in (self._raw, self._band, self._threshold):
             item.addItem(curve)
         self._raw.setVisible(False)
-        self._markers = pg.ScatterPlotItem(
-            size=7, symbol="t", pen=pg.mkPen(theme.TWITCH), brush=pg.mkBrush(theme.TWITCH)
-        )
-        self._markers.setZValue(10)
-        item.addItem(self._markers)
-        self._felt = pg.ScatterPlotItem(
-            size=9, symbol="t1", pen=pg.mkPen(theme.FELT), brush=pg.mkBrush(theme.FELT)
-        )
-        self._felt.setZValue(11)
-        item.addItem(self._felt)
+        self._markers = MarkerLayer(self._view_box, "t", 7, theme.TWITCH, z=10)
+        # Taps come from the wall clock, which drifts from the sample clock by a few ms a
+        # frame: moving them only past half a pixel (at 60 s on 900 px) keeps them still.
+        self._felt = MarkerLayer(self._view_box, "t1", 9, theme.FELT, z=11, tolerance_s=0.03)
         self._episodes = SpanShading(item, theme.EPISODE_RGBA, z=-5)
         self._unmonitored = SpanShading(item, theme.UNMONITORED_RGBA, z=-6)
 
@@ -184,18 +214,19 @@ class LivePlot(QWidget):
         columns = max(100, int(COLUMNS_PER_PX * self._view_box.width() * min(1.0, filled)))
         i0 = view.first_index
         band = peak_decimate(view.t_s, view.band_g, columns, i0)
-        # The threshold changes at most once a second: a few points per second draw it exactly.
-        threshold = peak_decimate(view.t_s, view.threshold_g, int(2 * self.window_s), i0)
+        # The threshold steps at most once a second: its change points draw it exactly.
+        threshold = step_points(view.t_s, view.threshold_g)
+        if len(threshold[0]) > 4 * self.window_s:
+            threshold = peak_decimate(view.t_s, view.threshold_g, int(2 * self.window_s), i0)
         raw = peak_decimate(view.t_s, view.raw_g, columns, i0) if self._raw.isVisible() else None
-        self._set_curve(self._band, *band)
-        self._set_curve(self._threshold, *threshold)
+        extremes = [self._band.set_points(*band), self._threshold.set_points(*threshold)]
         if raw is not None:
-            self._set_curve(self._raw, *raw)
-        self._update_y_range([band[1], threshold[1]] + ([raw[1]] if raw is not None else []))
-        self._set_points(self._markers, view.twitch_t_s, view.twitch_peak_g)
+            extremes.append(self._raw.set_points(*raw))
+        self._update_y_range([e for e in extremes if e is not None])
+        self._markers.show(view.twitch_t_s, view.twitch_peak_g, view.t_end_s)
         # Felt taps sit on the floor of the plot, pointing up at what the sensor saw.
         floor_g = self._y_bottom + 0.04 * (self._y_top - self._y_bottom)
-        self._set_points(self._felt, view.felt_t_s, np.full(len(view.felt_t_s), floor_g))
+        self._felt.show(view.felt_t_s, np.full(len(view.felt_t_s), floor_g), view.t_end_s)
         lo, hi = self._y_bottom - 1.0, self._y_top + 1.0
         self._episodes.show(view.episode_spans_s, lo, hi)
         self._unmonitored.show(view.unmonitored_spans_s, lo, hi)
@@ -207,30 +238,12 @@ class LivePlot(QWidget):
     def fs_hz(view: ViewWindow) -> float:
         return 1.0 / float(view.t_s[1] - view.t_s[0]) if len(view.t_s) > 1 else 1.0
 
-    @staticmethod
-    def _set_curve(curve: pg.PlotCurveItem, t_s: np.ndarray, y: np.ndarray) -> None:
-        # "finite" paths cost about twice "all": use them only when a gap must show.
-        connect = "all" if np.isfinite(y).all() else "finite"
-        curve.setData(t_s, y, connect=connect, skipFiniteCheck=connect == "all")
-
-    @staticmethod
-    def _set_points(scatter: pg.ScatterPlotItem, x: np.ndarray, y: np.ndarray) -> None:
-        # An empty scatter still costs a paint pass: hide it instead.
-        if len(x) == 0:
-            if scatter.isVisible():
-                scatter.setVisible(False)
-                scatter.clear()
-            return
-        scatter.setData(x, y)
-        scatter.setVisible(True)
-
-    def _update_y_range(self, parts: list[np.ndarray]) -> None:
+    def _update_y_range(self, extremes: list[tuple[float, float]]) -> None:
         # Only re-range on a real change (hysteresis), so the axis is not relaid out each frame.
-        values = np.concatenate([p[np.isfinite(p)] for p in parts]) if parts else np.zeros(0)
-        if not values.size:
+        if not extremes:
             return
-        top = max(MIN_Y_TOP_G, float(values.max()) * 1.15)
-        bottom = min(0.0, float(values.min()) * 1.15)
+        top = max(MIN_Y_TOP_G, max(hi for _, hi in extremes) * 1.15)
+        bottom = min(0.0, min(lo for lo, _ in extremes) * 1.15)
         if top > self._y_top or top < 0.5 * self._y_top or bottom < self._y_bottom or (
             bottom > 0.5 * self._y_bottom
         ):
@@ -248,7 +261,7 @@ class LivePlot(QWidget):
     def _on_raw_toggled(self, on: bool) -> None:
         self._raw.setVisible(on)
         if not on:
-            self._raw.setData([], [])
+            self._raw.clear_points()
         self._y_top = MIN_Y_TOP_G  # let the range settle again on the next frame
         self.pull()
 
