@@ -17,6 +17,17 @@ the ``BLEAK_BUMBLE`` environment variable is used.
 One Bumble host ("central") is kept per controller or transport and per event loop; it is
 shared by every scanner and client using it. :func:`reset_centrals` forgets them (tests).
 Pairing is not supported (the twitchwatch sensor does not need it).
+
+Failure semantics follow bleak's OS backends, because a caller's reconnect loop depends on them:
+
+- When the link drops, Bumble *cancels* the pending ATT request's future. Left alone that
+  surfaces as ``asyncio.CancelledError`` in the caller, which looks like the caller's own task
+  being cancelled and silently ends its loops. Every radio operation here turns it (and any
+  other Bumble error) into :class:`~bleak.exc.BleakError`; a genuine cancellation of the caller
+  still propagates.
+- A connection nobody owns (an attempt that timed out or was cancelled just as the peer
+  accepted) is dropped at once. Otherwise the peer stays connected to a ghost, stops
+  advertising, and every later connect attempt fails.
 """
 
 from __future__ import annotations
@@ -57,6 +68,25 @@ def uuid_str(u: UUID) -> str:
     return str(uuid_mod.UUID(bytes=bytes(reversed(u.to_bytes(force_128=True)))))
 
 
+def _peer_key(address: hci.Address) -> str:
+    return address.to_string(False).upper()
+
+
+async def _radio(what: str, operation: Any) -> Any:
+    """Await a Bumble operation; a dropped link or Bumble error becomes BleakError."""
+    try:
+        return await operation
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise                           # the caller really is being cancelled
+        raise BleakError(f"{what}: the connection dropped") from None
+    except BleakError:
+        raise
+    except Exception as err:  # noqa: BLE001 - Bumble raises HCI, ATT, protocol and timeout errors
+        raise BleakError(f"{what}: {err!r}") from err
+
+
 @dataclass
 class _Central:
     device: Device
@@ -64,6 +94,36 @@ class _Central:
     connect_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     scanners: set[Any] = field(default_factory=set)
     transport: Any = None
+    connecting: set[str] = field(default_factory=set)      # peers a connect() is waiting for
+    owned: set[Connection] = field(default_factory=set)    # connections a client holds
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def on_connection(self, connection: Connection) -> None:
+        # A connection arriving while nobody waits for it is a leftover of an abandoned
+        # attempt; anything else is claimed by the connect() that asked for it.
+        if _peer_key(connection.peer_address) not in self.connecting and connection not in self.owned:
+            self.drop(connection, "a connection nobody is waiting for")
+
+    def drop_stale(self, peer: hci.Address) -> None:
+        """Drop connections to ``peer`` that no client owns."""
+        key = _peer_key(peer)
+        for connection in list(self.device.connections.values()):
+            if _peer_key(connection.peer_address) == key and connection not in self.owned:
+                self.drop(connection, "a stale connection")
+
+    def drop(self, connection: Connection, why: str, timeout_s: float = 5.0) -> None:
+        logger.info("Bumble backend: dropping %s to %s", why, connection.peer_address)
+        self.owned.discard(connection)
+
+        async def disconnect() -> None:
+            try:
+                await asyncio.wait_for(connection.disconnect(), timeout_s)
+            except Exception as err:  # noqa: BLE001 - already gone is fine
+                logger.debug("Bumble drop: %r", err)
+
+        task = self.loop.create_task(disconnect())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
 
 _centrals: dict[tuple[int, Any], _Central] = {}
@@ -107,6 +167,7 @@ async def get_central(bumble: Any = None) -> _Central:
         device = Device.with_hci("twitchwatch-host", address, transport.source, transport.sink)
     await device.power_on()
     central = _Central(device=device, loop=loop, transport=transport)
+    device.on("connection", central.on_connection)
     _centrals[key] = central
     return central
 
@@ -227,6 +288,7 @@ class BumbleClient(BaseBleakClient):
         self._connection: Connection | None = None
         self._peer: Peer | None = None
         self._subscribers: dict[int, Callable[[bytes], None]] = {}
+        self._central: _Central | None = None
 
     @property
     def name(self) -> str:
@@ -243,26 +305,51 @@ class BumbleClient(BaseBleakClient):
     async def connect(self, pair: bool, **kwargs: Any) -> None:
         if pair:
             logger.info("Bumble backend: pairing is not supported; connecting without it")
-        central = await get_central(self._bumble)
+        central = self._central = await get_central(self._bumble)
+        key = _peer_key(self._peer_address)
         async with central.connect_lock:     # Bumble allows one pending LE connection at a time
+            central.drop_stale(self._peer_address)
+            central.connecting.add(key)
+            connection: Connection | None = None
             try:
-                connection = await central.device.connect(self._peer_address, timeout=self._timeout)
-            except Exception as err:  # bumble raises its own timeout/HCI errors
-                raise BleakError(f"could not connect to {self._peer_address}: {err}") from err
+                # Bumble's own timeout cancels the attempt at the controller and then waits for
+                # the controller to confirm, which a virtual controller never does: bound both.
+                connection = await _radio(
+                    f"could not connect to {self._peer_address}",
+                    asyncio.wait_for(central.device.connect(self._peer_address, timeout=self._timeout),
+                                     self._timeout + 1.0))
+                if central.device.connections.get(connection.handle) is not connection:
+                    raise BleakError(f"the connection to {self._peer_address} dropped as it was made")
+                central.owned.add(connection)
+            finally:
+                central.connecting.discard(key)
+                if connection is None or connection not in central.owned:
+                    central.drop_stale(self._peer_address)  # a late or half-made connection
         self._connection = connection
         connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
         peer = self._peer = Peer(connection)
         try:
             if self._wanted_mtu > 23:
-                await peer.request_mtu(self._wanted_mtu)
-            await peer.discover_all()
-        except Exception:
+                await _radio("MTU exchange", asyncio.wait_for(peer.request_mtu(self._wanted_mtu),
+                                                              self._timeout))
+            await _radio("service discovery", asyncio.wait_for(peer.discover_all(), self._timeout))
+        except asyncio.CancelledError:
+            self._abandon()                  # cannot await while being cancelled
+            raise
+        except BaseException:
             await self.disconnect()
             raise
         self.services = self._build_services(peer)
 
+    def _abandon(self) -> None:
+        connection, self._connection, self._peer = self._connection, None, None
+        if connection is not None and self._central is not None:
+            self._central.drop(connection, "an abandoned connection", self._timeout)
+
     def _on_disconnection(self, reason: int) -> None:
         was_connected = self._connection is not None
+        if self._central is not None and self._connection is not None:
+            self._central.owned.discard(self._connection)
         self._connection = None
         self._peer = None
         self._subscribers.clear()
@@ -295,10 +382,18 @@ class BumbleClient(BaseBleakClient):
         done = asyncio.get_running_loop().create_future()
         connection.once(connection.EVENT_DISCONNECTION, lambda *_: done.done() or done.set_result(None))
         try:
-            await connection.disconnect()
-            await asyncio.wait_for(done, timeout=self._timeout)
+            # Bounded as a whole: the HCI command itself may wait on a link that is gone.
+            async def both() -> None:
+                await connection.disconnect()
+                await done
+            await asyncio.wait_for(both(), timeout=self._timeout)
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
         except Exception as err:  # already gone: treat as disconnected
-            logger.debug("Bumble disconnect: %s", err)
+            logger.debug("Bumble disconnect: %r", err)
+        if self._central is not None:
+            self._central.owned.discard(connection)
         self._connection = None
         self._peer = None
 
@@ -316,20 +411,21 @@ class BumbleClient(BaseBleakClient):
     async def read_gatt_char(
         self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
-        return bytearray(await self._require_peer().read_value(characteristic.obj))
+        return bytearray(await _radio("read", self._require_peer().read_value(characteristic.obj)))
 
     async def read_gatt_descriptor(
         self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
-        return bytearray(await self._require_peer().read_value(descriptor.obj))
+        return bytearray(await _radio("read", self._require_peer().read_value(descriptor.obj)))
 
     async def write_gatt_char(
         self, characteristic: BleakGATTCharacteristic, data: Any, response: bool
     ) -> None:
-        await self._require_peer().write_value(characteristic.obj, bytes(data), with_response=response)
+        await _radio("write", self._require_peer().write_value(
+            characteristic.obj, bytes(data), with_response=response))
 
     async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: Any) -> None:
-        await self._require_peer().write_value(descriptor.obj, bytes(data), with_response=True)
+        await _radio("write", self._require_peer().write_value(descriptor.obj, bytes(data), with_response=True))
 
     async def start_notify(
         self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
@@ -340,9 +436,9 @@ class BumbleClient(BaseBleakClient):
             callback(bytearray(value))
 
         self._subscribers[characteristic.handle] = on_value
-        await peer.subscribe(characteristic.obj, on_value)
+        await _radio("subscribe", peer.subscribe(characteristic.obj, on_value))
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
         peer = self._require_peer()
         subscriber = self._subscribers.pop(characteristic.handle, None)
-        await peer.unsubscribe(characteristic.obj, subscriber)
+        await _radio("unsubscribe", peer.unsubscribe(characteristic.obj, subscriber))

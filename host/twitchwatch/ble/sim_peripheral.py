@@ -40,7 +40,9 @@ class Faults:
 
     loss_p: float = 0.0              # chance that any one notification is lost in the air
     burst_every_s: float = 0.0       # a burst of loss this often (0 = never)
-    burst_packets: int = 0           # notifications lost in each burst
+    burst_packets: int = 0           # each burst lasts as long as this many live notifications
+                                     # take to send: interference is a span of time, so a burst
+                                     # also swallows every backfill answer sent meanwhile
     disconnect_every_s: float = 0.0  # drop the connection this often (0 = never)
     disconnect_for_s: float = 0.0    # ... and stay out of range this long
     overrun_every_s: float = 0.0     # a FIFO overrun this often (0 = never)
@@ -61,6 +63,10 @@ class PeripheralConfig:
     start_index: int = 0             # the sensor has been running this many samples
     adv_interval_ms: float = 20.0
     tick_s: float = 0.005            # wall seconds between sampler wake-ups
+    # 0: the sensor clock follows the wall clock. > 0: it advances by at most this many wall
+    # seconds per wake-up, so a simulation starved of CPU slows down with the host it shares
+    # the event loop with instead of running ahead of it (sped-up tests on a loaded machine).
+    max_step_s: float = 0.0
     battery_pct: int = 87
     firmware: tuple[int, int, int] = (1, 0, 0)
     record: bool = False
@@ -115,7 +121,9 @@ class SimPeripheral:
         self.disconnects = 0
         self.history: list[np.ndarray] = []               # raw samples, record=True only
         self.delivered = np.zeros(0, bool)                # by index - start_index
-        self._burst_left = 0
+        self._burst_until_s = -1.0
+        self._now_s = 0.0
+        self._adv_task: asyncio.Task[None] | None = None
         self._next_burst = config.faults.burst_every_s or None
         self._next_disconnect = config.faults.disconnect_every_s or None
         self._next_overrun = config.faults.overrun_every_s or None
@@ -178,7 +186,7 @@ class SimPeripheral:
         self.subscribed = False
         self.backfills.clear()               # requests die with the connection, as on the sensor
         if self.out_of_range_until is None and self._task is not None:
-            asyncio.get_running_loop().create_task(self._advertise())
+            self._ensure_advertising()
 
     def _on_subscription(self, connection, characteristic, notify: bool, indicate: bool) -> None:
         if characteristic is self.data_char:
@@ -219,7 +227,8 @@ class SimPeripheral:
     async def start(self) -> None:
         await self.device.power_on()
         self._loop = asyncio.get_running_loop()
-        self._t0 = self._loop.time()
+        self._t0 = self._t_wall = self._loop.time()
+        self._virtual_s = 0.0
         self._task = asyncio.create_task(self._run())
         await self._advertise()
 
@@ -245,18 +254,39 @@ class SimPeripheral:
                 advertising_interval_min=self.cfg.adv_interval_ms,
                 advertising_interval_max=self.cfg.adv_interval_ms)
 
+    def _ensure_advertising(self) -> None:
+        """Advertise whenever nobody is connected and the sensor is in range, as the firmware's
+        main loop does; a failed start is simply tried again at the next wake-up."""
+        if (self.connection is not None or self.out_of_range_until is not None
+                or self.device.is_advertising or (self._adv_task is not None and not self._adv_task.done())):
+            return
+
+        async def advertise() -> None:
+            try:
+                await self._advertise()
+            except Exception as err:  # noqa: BLE001 - e.g. a connection raced the start
+                logger.debug("advertise: %r", err)
+
+        self._adv_task = self._loop.create_task(advertise())
+
     def sensor_time_s(self) -> float:
         """Seconds on the sensor's own clock since start."""
-        return (self._loop.time() - self._t0) * self.cfg.speed
+        if self.cfg.max_step_s <= 0:
+            return (self._loop.time() - self._t0) * self.cfg.speed
+        now = self._loop.time()
+        self._virtual_s += min(now - self._t_wall, self.cfg.max_step_s) * self.cfg.speed
+        self._t_wall = now
+        return self._virtual_s
 
     async def _run(self) -> None:
         rate = self.fs_hz * (1.0 + self.cfg.clock_ppm * 1e-6)
         while True:
-            t_s = self.sensor_time_s()
+            t_s = self._now_s = self.sensor_time_s()
             due = self.cfg.start_index + int(t_s * rate)
             if due > self.next_index:
                 self._sample(due - self.next_index, t_s)
             await self._faults(t_s)
+            self._ensure_advertising()
             if self.connection is not None and self.subscribed:
                 await self._send_backfill(budget=64)
                 if self.streaming:
@@ -353,8 +383,7 @@ class SimPeripheral:
         return True
 
     def _lost_in_air(self) -> bool:
-        if self._burst_left > 0:
-            self._burst_left -= 1
+        if self._now_s < self._burst_until_s:
             return True
         return self.cfg.faults.loss_p > 0 and self._rng.random() < self.cfg.faults.loss_p
 
@@ -362,18 +391,22 @@ class SimPeripheral:
         f = self.cfg.faults
         if self._next_burst is not None and t_s >= self._next_burst:
             self._next_burst += f.burst_every_s
-            self._burst_left = f.burst_packets
+            self._burst_until_s = t_s + f.burst_packets * self._spp() / self.fs_hz
         if self.out_of_range_until is not None and t_s >= self.out_of_range_until:
             self.out_of_range_until = None
-            await self._advertise()
+            self._ensure_advertising()
         if self._next_disconnect is not None and t_s >= self._next_disconnect:
             self._next_disconnect += f.disconnect_every_s
-            if self.connection is not None:
+            connection = self.connection
+            if connection is not None:
                 self.disconnects += 1
                 self.out_of_range_until = t_s + f.disconnect_for_s
-                if self.device.is_advertising:
-                    await self.device.stop_advertising()
-                await self.connection.disconnect(hci.HCI_CONNECTION_TIMEOUT_ERROR)
+                try:
+                    if self.device.is_advertising:
+                        await self.device.stop_advertising()
+                    await asyncio.wait_for(connection.disconnect(hci.HCI_CONNECTION_TIMEOUT_ERROR), 2.0)
+                except Exception as err:  # noqa: BLE001 - the link may already be gone
+                    logger.debug("forced disconnect: %r", err)
 
     # ------------------------------------------------------------------ ground truth
     def produced(self) -> np.ndarray:

@@ -41,11 +41,23 @@ class LinkParams:
     backoff_max_s: float = 5.0        # never wait longer than this between tries
     process_interval_s: float = 0.02
     backfill_timeout_s: float = 2.0   # no progress for this long: ask again
-    backfill_tries: int = 4           # then the samples are lost for good
+    # Then the samples are lost for good. Each try is lost only if its answer is lost in the
+    # air, so at 5 % packet loss 6 tries give up on a recoverable packet with odds 0.05**6.
+    backfill_tries: int = 6
     window_extra_s: float = 30.0      # reorder window = sensor ring + this
     io_timeout_s: float = 5.0         # a GATT read/write that takes longer has failed
+    stall_timeout_s: float = 5.0      # streaming but no notification this long: reconnect
     time_scale: float = 1.0           # sensor seconds per wall second
     remember: bool = True
+
+
+_STOP_SETTLE_S = 0.1    # a control write takes effect at the sensor's next FIFO read (~50 ms)
+
+
+def _really_cancelled() -> bool:
+    """True when the running task itself is being cancelled (not a stack-internal future)."""
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0
 
 
 @dataclass
@@ -87,6 +99,9 @@ class BleSensorSource:
         self._overrun_base: int | None = None
         self._dropped_base: int | None = None
         self._t_disconnect: float | None = None
+        self._t_last_data = 0.0               # monotonic time of the last notification
+        self._live_wanted = False             # START sent and not yet STOPped
+        self._stop_requested = False          # stop() began: finish backfill, no new START
         self._stopped = asyncio.Event()
 
     # ------------------------------------------------------------------ public
@@ -103,21 +118,40 @@ class BleSensorSource:
 
     async def stop(self) -> None:
         """Stop streaming, resolve what is pending (lost for good), end :meth:`chunks`."""
-        if self._stopping:
+        if self._stop_requested:
+            await self._stopped.wait()         # a second caller waits for the first
             return
+        self._stop_requested = True
+        try:
+            await self._stop()
+        finally:
+            self._stopped.set()
+
+    async def _stop(self) -> None:
         client = self._client
-        # Give pending backfill a short chance to complete so the last seconds are not lost.
-        deadline = time.monotonic() + 3 * self.params.backfill_timeout_s
-        while (client is not None and client.is_connected and self._buffer is not None
-               and self._buffer.cursor is not None and self._buffer.holes()
-               and time.monotonic() < deadline):
+        io_s = self.params.io_timeout_s
+        # Halt the live stream first (the sensor's ring keeps filling and it keeps answering
+        # BACKFILL), so no new holes open while the known ones are filled; then give pending
+        # backfill as long as its retries take, so the last seconds are not lost.
+        self._live_wanted = False
+        if client is not None and client.is_connected:
+            try:
+                await asyncio.wait_for(client.write_gatt_char(P.CONTROL_UUID, P.encode_stop(), response=True), io_s)
+            except (BleakError, OSError, asyncio.TimeoutError) as err:
+                logger.debug("stop: %s", err)
+        # Live packets sent before the sensor applied STOP (within ~50 ms) are still arriving
+        # and may reveal holes: wait until the link has been quiet that long with no holes.
+        settle_s = max(_STOP_SETTLE_S, 2 * self.params.process_interval_s)
+        deadline = time.monotonic() + settle_s + (self.params.backfill_tries + 1) * self.params.backfill_timeout_s
+        while (self._client is not None and self._client.is_connected and self._buffer is not None
+               and self._buffer.cursor is not None and time.monotonic() < deadline):
+            if not self._inbox and not self._buffer.holes() and time.monotonic() - self._t_last_data > settle_s:
+                break
             await asyncio.sleep(self.params.process_interval_s)
         self._stopping = True
         if client is not None and client.is_connected:
             try:
-                await asyncio.wait_for(client.write_gatt_char(P.CONTROL_UUID, P.encode_stop(), response=True),
-                                       self.params.io_timeout_s)
-                await asyncio.wait_for(client.disconnect(), self.params.io_timeout_s)
+                await asyncio.wait_for(client.disconnect(), io_s)
             except (BleakError, OSError, asyncio.TimeoutError) as err:
                 logger.debug("stop: %s", err)
         self._disconnected.set()
@@ -171,7 +205,12 @@ class BleSensorSource:
             try:
                 streamed = await self._session(device)
             except (BleakError, OSError, asyncio.TimeoutError, EOFError) as err:
-                logger.info("link: %s", err)
+                logger.info("link: %r", err)
+            except asyncio.CancelledError:
+                if _really_cancelled():
+                    raise
+                # A stack that cancels its own futures when the link drops: a lost link.
+                logger.info("link: a radio operation was cancelled by the stack")
             except Exception as err:  # noqa: BLE001 - a stack error must not end the app's link
                 logger.warning("link: unexpected %r", err)
             if self._stopping:
@@ -209,7 +248,7 @@ class BleSensorSource:
             await asyncio.wait_for(self._setup(client), 4 * self.params.io_timeout_s)
             self.state = "streaming"
             self._mark_connected(True)
-            await self._disconnected.wait()
+            await self._watch(client)
             return True
         finally:
             self._client = None
@@ -219,13 +258,28 @@ class BleSensorSource:
                 except (BleakError, OSError, asyncio.TimeoutError) as err:
                     logger.debug("disconnect: %s", err)
 
+    async def _watch(self, client: BleakClient) -> None:
+        """Until the link drops; a link that stays up but carries nothing is dropped too
+        (a sensor streams at least every 100 ms, so silence means the link is dead)."""
+        self._t_last_data = time.monotonic()
+        while not self._disconnected.is_set():
+            try:
+                await asyncio.wait_for(self._disconnected.wait(), self.params.stall_timeout_s / 4)
+            except asyncio.TimeoutError:
+                pass
+            silent_s = time.monotonic() - self._t_last_data
+            if self._live_wanted and not self._stopping and silent_s > self.params.stall_timeout_s:
+                raise BleakError(f"no data for {silent_s:.1f} s on a connected link; reconnecting")
+
     async def _setup(self, client: BleakClient) -> None:
         await self._read_info(client)
         self._last_seq = None              # the sensor may have restarted its counter
         await client.start_notify(P.STATUS_UUID, self._on_status)
         await client.start_notify(P.DATA_UUID, self._on_data)
         self._client = client
-        await client.write_gatt_char(P.CONTROL_UUID, P.encode_start(), response=True)
+        if not self._stop_requested:        # while stopping, reconnect only to finish backfill
+            await client.write_gatt_char(P.CONTROL_UUID, P.encode_start(), response=True)
+            self._live_wanted = True
 
     async def _read_info(self, client: BleakClient) -> None:
         for key, uuid in (("manufacturer", P.MANUFACTURER_UUID), ("model", P.MODEL_UUID),
@@ -266,18 +320,27 @@ class BleSensorSource:
 
     def _on_data(self, _char: Any, data: bytearray) -> None:
         self._inbox.append((bytes(data), time.time()))
+        self._t_last_data = time.monotonic()
 
     # ------------------------------------------------------------------ data path
     async def _process_loop(self) -> None:
         while True:
             await asyncio.sleep(self.params.process_interval_s)
+            # Nothing but this task's own cancellation may end it: if it ended, notifications
+            # would pile up unprocessed while the link looks healthy.
             try:
                 self._ingest()
                 if self._client is not None and self._buffer is not None and self._buffer.cursor is not None:
                     await self._repair()
                 self._release()
             except (BleakError, OSError, asyncio.TimeoutError) as err:
-                logger.info("link processing: %s", err)
+                logger.info("link processing: %r", err)
+            except asyncio.CancelledError:
+                if _really_cancelled():
+                    raise
+                logger.info("link processing: a radio operation was cancelled by the stack")
+            except Exception as err:  # noqa: BLE001 - keep the data path alive, say why
+                logger.warning("link processing: unexpected %r", err, exc_info=True)
 
     def _ingest(self) -> None:
         """Decode what arrived and place it in the buffer."""
@@ -396,6 +459,8 @@ class BleSensorSource:
         for lo, hi, tries in todo:
             cut = max(lo, min(hi, oldest)) if tries < self.params.backfill_tries else hi
             if cut > lo:
+                logger.info("samples %d-%d lost for good (%s)", lo, cut,
+                            "asked %d times" % tries if cut == hi and oldest <= lo else "no longer in the ring")
                 for a, b in buf.declare_lost(lo, cut):
                     self.ledger.add_lost(a, b)
             if cut >= hi:
