@@ -7,6 +7,8 @@ chosen (and says so on screen), so the first run shows a working app at once.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -43,9 +45,18 @@ def options_from_args(args: argparse.Namespace):
                          quit_after_s=args.quit_after)
 
 
+def check_display() -> None:
+    """Qt aborts the process without a display; say so in one line instead (Linux only)."""
+    if sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+        raise ConfigError("no display found: the twitchwatch window needs a desktop session. From a terminal, "
+                          "use `twitchwatch analyze`, `record` or `report`, or set QT_QPA_PLATFORM=offscreen")
+
+
 def run(args: argparse.Namespace) -> int:
     from .diary import recover_first
 
+    check_display()
     options = options_from_args(args)
     recover_first(options.data_dir)
     from ..ui.launch import run_app
