@@ -9,6 +9,7 @@ protocol-v1 packets as the BLE callback delivers them (19 samples per notificati
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -54,7 +55,11 @@ def _run(packets: list[bytes], detect: bool) -> float:
     return time.process_time() - c0
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    """No options; ``argv`` is accepted so ``twitchwatch bench link_speed`` can call it."""
+    if argv:
+        print("usage: twitchwatch bench link_speed   (takes no options)", file=sys.stderr)
+        return 2
     packets = _packets()
     link = [_run(packets, False) for _ in range(5)]
     try:
@@ -71,7 +76,8 @@ def main() -> None:
               f"{full_pct:.3f} % of one core ({full_pct / link_pct:.1f}x the link alone)")
     else:
         print("twitchwatch.detect.TwitchDetector not available: detector not measured")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
