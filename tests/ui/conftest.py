@@ -13,18 +13,6 @@ import threading
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _private_config(tmp_path, monkeypatch):
-    """Keep the remembered-sensor file out of the user's real config folder."""
-    monkeypatch.setenv("TWITCHWATCH_CONFIG", str(tmp_path / "config"))
-    monkeypatch.delenv("BLEAK_BUMBLE", raising=False)
-    from twitchwatch.ble import bumble_backend
-
-    bumble_backend.reset_centrals()
-    yield
-    bumble_backend.reset_centrals()
-
-
 @pytest.fixture(scope="session")
 def _qasync_loop(qapp):
     """One qasync loop for the whole run (as in the app). It is marked as the running loop

@@ -78,3 +78,15 @@ def replace_atomically(tmp: Path, path: Path) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise RecordingError(f"{path}: cannot write file ({exc.strerror}); check the disk and folder") from None
+
+
+def read_file_bytes(p: Path) -> bytes:
+    """The whole file, or a one-line RecordingError saying why it cannot be read."""
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise RecordingError(f"{p}: file not found; check the path") from None
+    except IsADirectoryError:
+        raise RecordingError(f"{p}: is a folder, not a recording file") from None
+    except OSError as exc:
+        raise RecordingError(f"{p}: cannot read file ({exc.strerror})") from None

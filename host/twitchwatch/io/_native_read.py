@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import RecordingError
 from ..recording import Recording
-from ._common import check_fs, check_site_side
+from ._common import check_fs, check_site_side, read_file_bytes
 from ._twr import (
     BLOCK_HEAD, BLOCK_MAGIC, END_MAGIC, FILE_MAGIC, FORMAT_NAME, FORMAT_VERSION, LOST_VALUE,
     MAX_BLOCK_SAMPLES, MAX_JSON_BYTES,
@@ -28,14 +28,7 @@ def read_native(path: str | os.PathLike[str]) -> Recording:
     reached ``close()``. A damaged header raises :class:`RecordingError`.
     """
     p = Path(path)
-    try:
-        buf = p.read_bytes()
-    except FileNotFoundError:
-        raise RecordingError(f"{p}: file not found; check the path") from None
-    except IsADirectoryError:
-        raise RecordingError(f"{p}: is a folder, not a recording file") from None
-    except OSError as exc:
-        raise RecordingError(f"{p}: cannot read file ({exc.strerror})") from None
+    buf = read_file_bytes(p)
     header, pos = _read_header(buf, p)
     fs_hz = header["fs_hz"]
     n_ch = 6 if header["has_gyro"] else 3

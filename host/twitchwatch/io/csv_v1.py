@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import RecordingError
 from ..recording import Recording
-from ._common import check_fs, check_meta, check_site_side, open_new_file, replace_atomically
+from ._common import check_fs, check_meta, check_site_side, open_new_file, read_file_bytes, replace_atomically
 
 ACCEL_COLS = ("ax_g", "ay_g", "az_g")
 GYRO_COLS = ("gx_dps", "gy_dps", "gz_dps")
@@ -140,14 +140,7 @@ def write_csv(rec: Recording, path: str | os.PathLike[str], *, overwrite: bool =
 
 
 def _read_text(p: Path) -> str:
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise RecordingError(f"{p}: file not found; check the path") from None
-    except IsADirectoryError:
-        raise RecordingError(f"{p}: is a folder, not a recording file") from None
-    except OSError as exc:
-        raise RecordingError(f"{p}: cannot read file ({exc.strerror})") from None
+    raw = read_file_bytes(p)
     if p.name.endswith(".gz"):
         try:
             raw = gzip.decompress(raw)
