@@ -10,8 +10,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-LAST_DAY = date.today() - timedelta(days=1)
-FIRST_DAY = LAST_DAY - timedelta(days=5)
+from export_days import FIRST_DAY, LAST_DAY  # noqa: F401  (the tests import them from there too)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIRST_DAY, LAST_DAY
+from export_days import FIRST_DAY, LAST_DAY
 from twitchwatch.cli import main
 from twitchwatch.store import Store, queries
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyedflib
 import pytest
 
-from conftest import FIRST_DAY, LAST_DAY
+from export_days import FIRST_DAY, LAST_DAY
 from twitchwatch.errors import ConfigError
 from twitchwatch.export.csv_export import FILES, export_csv
 from twitchwatch.export.edf_export import export_edf

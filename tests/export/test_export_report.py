@@ -10,7 +10,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
-from conftest import FIRST_DAY, LAST_DAY
+from export_days import FIRST_DAY, LAST_DAY
 from twitchwatch.errors import ConfigError
 from twitchwatch.export.period import Period
 from twitchwatch.export.report import make_report

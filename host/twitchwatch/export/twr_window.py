@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RecordingError
-from ..io._native_read import _read_header
+from ..io._native_read import _read_header, raw_to_physical
 from ..io._twr import BLOCK_HEAD, BLOCK_MAGIC, FILE_MAGIC, LOST_VALUE, MAX_BLOCK_SAMPLES, MAX_JSON_BYTES
 
 
@@ -61,11 +61,5 @@ def read_window(path: str | Path, start: int, stop: int) -> tuple[np.ndarray, np
             next_index = first + n
             if first >= stop:
                 break
-    lost = raw == LOST_VALUE
-    accel = raw[:, :3] * header["accel_lsb_g"]
-    accel[lost[:, :3]] = np.nan
-    gyro = None
-    if n_ch == 6:
-        gyro = raw[:, 3:] * header["gyro_lsb_dps"]
-        gyro[lost[:, 3:]] = np.nan
+    accel, gyro = raw_to_physical(raw, header)
     return accel, gyro, float(header["fs_hz"])

@@ -80,13 +80,7 @@ def read_native(path: str | os.PathLike[str]) -> Recording:
     raw = np.full((n_total, n_ch), LOST_VALUE, dtype="<i2")
     for off, first, n in blocks:
         raw[first:first + n] = np.frombuffer(buf, dtype="<i2", count=n * n_ch, offset=off).reshape(n, n_ch)
-    lost = raw == LOST_VALUE
-    accel = raw[:, :3] * header["accel_lsb_g"]
-    accel[lost[:, :3]] = np.nan
-    gyro = None
-    if n_ch == 6:
-        gyro = raw[:, 3:] * header["gyro_lsb_dps"]
-        gyro[lost[:, 3:]] = np.nan
+    accel, gyro = raw_to_physical(raw, header)
 
     notes = []
     if cut is not None:
@@ -166,3 +160,15 @@ def _read_end(buf: bytes, pos: int) -> tuple[dict[str, Any] | None, int]:
     except (ValueError, KeyError, TypeError):
         return None, 0
     return info, 8 + length + 4
+
+
+def raw_to_physical(raw: np.ndarray, header: dict) -> tuple[np.ndarray, np.ndarray | None]:
+    """Stored int16 samples to g and deg/s with the header's LSB sizes; lost values become NaN."""
+    lost = raw == LOST_VALUE
+    accel = raw[:, :3] * header["accel_lsb_g"]
+    accel[lost[:, :3]] = np.nan
+    gyro = None
+    if raw.shape[1] == 6:
+        gyro = raw[:, 3:] * header["gyro_lsb_dps"]
+        gyro[lost[:, 3:]] = np.nan
+    return accel, gyro
