@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import signal
 
 from twitchwatch.detect import DetectorParams, detect
 from twitchwatch.model.motion import movement_segment, rotate
@@ -33,13 +34,17 @@ def test_large_twitches_with_their_own_tilt_are_counted(tilt_deg):
     assert all(monitored_at(out, t) for t in times)
 
 
-def test_instantaneous_gyro_gate_would_have_vetoed_them():
-    """Guard against a vacuous test: the twitches above do carry gyro bursts far above the
-    gate level, so only a gate that looks for *sustained* rotation lets them through."""
+def test_an_unmasked_gate_would_have_vetoed_them():
+    """Guard against a vacuous test: a twitch's own rotation and tilt exceed the gate's limits
+    over its block, so only a gate that hides the twitch from itself lets it through."""
+    p = DetectorParams()
     accel, gyro = still_background(20.0)
-    add_twitch(accel, gyro, 8.0, peak_g=0.15, tilt_deg=2.0)
-    burst = np.abs(gyro[int(8.0 * FS):int(8.4 * FS), 0] - 0.4).max()
-    assert burst > 5 * DetectorParams().gate_gyro_dps
+    add_twitch(accel, gyro, 8.2, peak_g=0.15, tilt_deg=2.0)
+    block = slice(int(8.0 * FS), int(9.0 * FS))
+    assert np.linalg.norm(gyro[block].std(axis=0)) > 1.5 * p.gate_gyro_sd_dps
+    low = signal.sosfilt(signal.butter(2, list(p.gate_low_band_hz), btype="bandpass", fs=FS, output="sos"),
+                         accel - accel[0], axis=0)
+    assert np.linalg.norm(low[block].std(axis=0)) > 1.5 * p.gate_accel_sd_g
 
 
 def test_hand_use_is_unmonitored_and_yields_no_twitches():
@@ -77,7 +82,12 @@ def test_twitch_just_before_movement_is_not_counted():
     accel, gyro = still_background(40.0)
     add_twitch(accel, gyro, 10.0, peak_g=0.1, tilt_deg=0.3)
     add_twitch(accel, gyro, 19.5, peak_g=0.1, tilt_deg=0.3)
-    gyro[int(20 * FS):int(26 * FS), 2] += 30.0            # the hand starts turning at 20 s
+    a, b = int(20 * FS), int(26 * FS)                      # the hand starts turning at 20 s
+    gyro[a:b, 2] += 30.0
+    angle = np.clip(np.arange(len(accel)) - a, 0, b - a) / FS * np.deg2rad(30.0)
+    rotvec = np.zeros((len(accel), 3))
+    rotvec[:, 2] = angle
+    accel = rotate(accel, -rotvec)
     out = detect(accel, gyro, FS, DetectorParams())
     got = onsets_s(out)
     assert np.abs(got - 10.0).min() <= 0.1

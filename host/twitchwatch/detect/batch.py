@@ -13,7 +13,8 @@ from scipy import signal
 
 from .calibration import Calibration
 from .events import DetectorOutput, Episode, Span, Twitch
-from .params import Design, DetectorParams, design, magnitude, on_off, threshold_from_baseline
+from .params import (Design, DetectorParams, block_stats, design, magnitude, on_off, threshold_from_baseline,
+                     transient_mask)
 
 
 @dataclass
@@ -21,16 +22,23 @@ class FrontEnd:
     band_g: np.ndarray       # band-passed magnitude
     envelope_g: np.ndarray
     slow_g: np.ndarray       # slow envelope, follows a train of twitches
-    moving: np.ndarray       # raw (instantaneous) movement flag
     lostwarm: np.ndarray     # lost samples and the warm-up after them / after the start
-    quiet: np.ndarray
+    block_quantile: np.ndarray   # per block (the last may be partial): envelope quantile
+    block_local: np.ndarray      # per block: the local level (lower quantile)
+    block_still: np.ndarray      # per block: still by the motion gate
 
 
-def _forward_fill(x: np.ndarray, lost: np.ndarray) -> np.ndarray:
-    """Lost rows take the last good row's value; lost rows at the very start are zero."""
+def _forward_fill(x: np.ndarray, lost: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
+    """Lost rows take the last good row's value; lost rows at the very start take ``first``
+    (zero by default)."""
     good_idx = np.where(~lost, np.arange(lost.size), -1)
     last = np.maximum.accumulate(good_idx)
-    return np.where((last >= 0)[:, None], x[np.maximum(last, 0)], 0.0)
+    return np.where((last >= 0)[:, None], x[np.maximum(last, 0)], 0.0 if first is None else first)
+
+
+def _filt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Causal filter along time, started in steady state on the first sample."""
+    return signal.sosfilt(sos, x, axis=0, zi=signal.sosfilt_zi(sos)[:, :, None] * x[0])[0]
 
 
 def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, params: DetectorParams) -> FrontEnd:
@@ -40,28 +48,43 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
         gyro_dps = np.asarray(gyro_dps, dtype=np.float64)
         lost |= ~np.isfinite(gyro_dps).all(axis=1)
     accel = _forward_fill(accel_g, lost)
-    bp = signal.sosfilt(d.band_sos, accel, axis=0, zi=signal.sosfilt_zi(d.band_sos)[:, :, None] * accel[0])[0]
-    band_g = magnitude(bp)
+    band_g = magnitude(_filt(d.band_sos, accel))
     env = np.sqrt(np.maximum(signal.sosfilt(d.envelope_sos, band_g * band_g,
                                             zi=np.zeros((d.envelope_sos.shape[0], 2)))[0], 0.0))
     slow = np.sqrt(np.maximum(signal.sosfilt(d.slow_sos, band_g * band_g,
                                              zi=np.zeros((d.slow_sos.shape[0], 2)))[0], 0.0))
-    # Orientation (low-passed gravity) compared with itself tilt_lag_n samples earlier.
-    orient = signal.sosfilt(d.tilt_sos, accel, axis=0, zi=signal.sosfilt_zi(d.tilt_sos)[:, :, None] * accel[0])[0]
-    moving = np.zeros(n, dtype=bool)
-    lag = d.tilt_lag_n
-    if n > lag:
-        moving[lag:] = magnitude(orient[lag:] - orient[:-lag]) > params.gate_tilt_g
+    # Gate input: delayed by D samples; wherever a transient was seen within the last D + hang
+    # samples it is the smoothed input as it was just before (the twitch itself stays unseen).
+    idx = np.arange(n)
+    transient = np.flatnonzero(transient_mask(env, slow, params))
+    covered = np.zeros(n, dtype=bool)
+    for t in transient:
+        covered[t: t + d.mask_delay_n + d.mask_hang_n + 1] = True
+    smooth = _filt(d.smooth_sos, accel)
+    late_raw = np.concatenate((np.repeat(accel[:1], d.mask_delay_n, axis=0), accel))[:n]
+    late_smooth = np.concatenate((np.repeat(smooth[:1], d.mask_delay_n, axis=0), smooth))[:n]
+    held = _forward_fill(late_smooth, covered, first=accel[0])
+    low = _filt(d.low_sos, np.where(covered[:, None], held, late_raw))
+    gyro = None
     if gyro_dps is not None:
-        gyro = _forward_fill(gyro_dps, lost)
-        rot = signal.sosfilt(d.gate_sos, gyro, axis=0, zi=signal.sosfilt_zi(d.gate_sos)[:, :, None] * gyro[0])[0]
-        moving |= magnitude(rot) > params.gate_gyro_dps
+        g = _forward_fill(gyro_dps, lost)
+        gyro = np.concatenate((np.repeat(g[:1], d.mask_delay_n, axis=0), g))[:n]
     # Warm-up: the start counts as a lost sample at index -1.
     lostwarm = np.zeros(n, dtype=bool)
     lostwarm[: d.warmup_n] = True
     for i in np.flatnonzero(lost):
         lostwarm[i: i + d.warmup_n + 1] = True
-    return FrontEnd(band_g, env, slow, moving, lostwarm, ~moving & ~lostwarm)
+    del idx
+    quantiles, locals_, stills = [], [], []
+    for start in range(0, n, d.block_n):
+        sl = slice(start, min(start + d.block_n, n))
+        q, local, still = block_stats(env[sl][None], low[sl][None], None if gyro is None else gyro[sl][None],
+                               covered[sl][None], lostwarm[sl][None], params)
+        quantiles.append(float(q[0]))
+        locals_.append(float(local[0]))
+        stills.append(bool(still[0]))
+    return FrontEnd(band_g, env, slow, lostwarm, np.array(quantiles), np.array(locals_),
+                   np.array(stills, dtype=bool))
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -74,15 +97,21 @@ def _thresholds(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Ca
     baseline: list[float] = []
     if calibration is not None:
         baseline = [calibration.noise_g] * params.baseline_min_blocks
-    thr = np.full(n, threshold_from_baseline(params, baseline) or params.threshold_initial_g)
-    for k in range(n // d.block_n):
-        block = slice(k * d.block_n, (k + 1) * d.block_n)
-        if fe.quiet[block].all():
-            baseline = (baseline + [float(np.quantile(fe.envelope_g[block], params.baseline_quantile))])[-params.baseline_blocks:]
-            new = threshold_from_baseline(params, baseline)
-            if new is not None:
-                thr[(k + 1) * d.block_n:] = new
+    level = threshold_from_baseline(params, baseline) or params.threshold_initial_g
+    thr = np.full(n, level)
+    for k in range(n // d.block_n):                   # complete blocks only
+        if fe.block_still[k]:
+            baseline = (baseline + [float(fe.block_quantile[k])])[-params.baseline_blocks:]
+            level = threshold_from_baseline(params, baseline) or level
+        thr[(k + 1) * d.block_n:] = max(level, params.local_factor * float(fe.block_local[k]))
     return thr
+
+
+def monitored_blocks(still: np.ndarray, guard: int) -> np.ndarray:
+    """A block is monitored when it and ``guard`` blocks on each side (inside the recording)
+    are still."""
+    k = still.size
+    return np.array([still[max(b - guard, 0): min(b + guard + 1, k)].all() for b in range(k)], dtype=bool)
 
 
 def _hysteresis_segments(on: np.ndarray, off: np.ndarray) -> list[tuple[int, int | None]]:
@@ -117,11 +146,8 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
     fe = front_end(accel_g, gyro_dps, d, params)
     thr = _thresholds(fe, d, params, calibration)
 
-    # Where the detector does not monitor: loss/warm-up, and sustained movement with guards.
-    bad = fe.lostwarm.copy()
-    for a, b in _runs(fe.moving):
-        if b - a >= d.min_move_n:
-            bad[max(a - d.guard_before_n, 0): b + (d.guard_after_n if b < n else 0)] = True
+    # Where the detector does not monitor: blocks that are not still or have a neighbour that is not.
+    bad = ~np.repeat(monitored_blocks(fe.block_still, params.gate_guard_blocks), d.block_n)[:n]
 
     # Candidates: hysteresis segments, merged when closer than the refractory time.
     merged: list[list] = []

@@ -38,14 +38,11 @@ def calibrate(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float, pa
     params = params or DetectorParams()
     d = design(params, fs_hz)
     fe = front_end(np.asarray(accel_g, dtype=np.float64), gyro_dps, d, params)
-    medians = []
-    for k in range(fe.envelope_g.size // d.block_n):
-        block = slice(k * d.block_n, (k + 1) * d.block_n)
-        if fe.quiet[block].all():
-            medians.append(float(np.quantile(fe.envelope_g[block], params.baseline_quantile)))
+    complete = fe.envelope_g.size // d.block_n
+    medians = [float(q) for q, still in zip(fe.block_quantile[:complete], fe.block_still[:complete]) if still]
     still_s = len(medians) * d.block_n / fs_hz
     if still_s < min_still_s:
         raise ConfigError(
-            f"only {still_s:.0f} s of the {len(fe.quiet) / fs_hz:.0f} s calibration were still; "
+            f"only {still_s:.0f} s of the {fe.envelope_g.size / fs_hz:.0f} s calibration were still; "
             f"rest the {site or 'muscle'} on a support, relax, and calibrate again")
     return Calibration(noise_g=float(np.median(medians)), still_blocks=len(medians), site=site, side=side)

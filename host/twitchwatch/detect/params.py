@@ -13,7 +13,7 @@ from scipy import signal
 
 from ..errors import ConfigError
 
-DETECTOR_VERSION = "1.2.0"
+DETECTOR_VERSION = "2.0.0"
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,11 @@ class DetectorParams:
     threshold_factor: float = 2.5
     threshold_floor_g: float = 0.005    # about 5 sigma of an LSM6DSx's own noise in this band
     threshold_initial_g: float = 0.012  # until enough still time has been seen (or a calibration)
+    # Local level: the threshold is at least local_factor x the previous block's envelope
+    # quantile, so a hand that has just settled (noisier than the long-run baseline) is held to
+    # a higher bar. A low quantile, so a twitch in that block barely moves it.
+    local_quantile: float = 0.5
+    local_factor: float = 0.0
     release_ratio: float = 0.5          # hysteresis: a twitch ends below this share of the threshold
     # Twitches in a fused train never let the envelope fall below the threshold. A slow envelope
     # follows the train; a twitch starts when the fast one rises above rise_ratio x the slow one
@@ -40,21 +45,24 @@ class DetectorParams:
     min_twitch_s: float = 0.02
     max_twitch_s: float = 1.0
     refractory_s: float = 0.12          # re-crossings closer than this belong to the same twitch
-    baseline_block_s: float = 1.0
+    block_s: float = 1.0                # the unit of stillness and of the baseline
     baseline_blocks: int = 120          # still blocks remembered for the baseline (2 min)
     baseline_min_blocks: int = 5
-    # Motion gate: voluntary movement is sustained rotation or an orientation that changes and
-    # stays changed. A twitch's own tilt is brief and returns: the signed gyro band below cancels
-    # its out-and-back rotation, and the slow orientation estimate barely sees it.
-    gate_band_hz: tuple[float, float] = (0.1, 1.5)     # gyro band, deg/s
-    gate_gyro_dps: float = 3.0
-    gate_tilt_lowpass_hz: float = 1.0                  # orientation estimate from gravity
-    gate_tilt_lag_s: float = 0.5                       # compared with itself this long ago:
-    gate_tilt_g: float = 0.008                         # turning faster than ~1 deg/s; slow drift
-                                                       # of a resting limb makes no twitch-band noise
-    min_move_s: float = 0.3             # shorter excursions are not movement
-    guard_before_s: float = 1.0         # unmonitored margin before a movement ...
-    guard_after_s: float = 2.0          # ... and after it (hands settle slowly)
+    # Motion gate, per block (science.md section 5): a block is still when its 0.2-3 Hz
+    # acceleration varies by under 5 mg (SD, vector norm of the axes) and its rotation rate by
+    # under 3 deg/s (SD about the block's own mean, so the gyro's zero-rate offset drops out).
+    # Only blocks whose neighbours are still too are monitored. A twitch's own tilt and rotation
+    # are hidden from the gate: around each twitch-band transient the gate's input is held at its
+    # value from just before (mask_*), so a twitch, or an episode of them, never unmonitors itself.
+    gate_low_band_hz: tuple[float, float] = (0.2, 3.0)
+    gate_accel_sd_g: float = 0.005
+    gate_gyro_sd_dps: float = 3.0
+    gate_smooth_hz: float = 2.0         # the held value is smoothed, so it is not one noisy sample
+    gate_guard_blocks: int = 1          # still blocks needed on each side of a monitored one
+    mask_floor_g: float = 0.005         # a transient: envelope over this and over mask_ratio x slow
+    mask_ratio: float = 1.5
+    mask_delay_s: float = 0.1           # the gate looks this far behind, to hold before the rise
+    mask_hang_s: float = 0.3            # ... and keeps holding this long after (the relaxation)
     warmup_s: float = 1.0               # filters settle after the start and after lost samples
     episode_gap_s: float = 1.5
     episode_min_twitches: int = 2
@@ -69,15 +77,21 @@ class DetectorParams:
             raise ConfigError(f"band_hz {self.band_hz} must satisfy 0.5 <= low < high")
         if lo >= 0.45 * fs_hz:
             raise ConfigError(f"band_hz low edge {lo} Hz is too high for {fs_hz} Hz sampling")
-        glo, ghi = self.gate_band_hz
-        if not 0.01 <= glo < ghi < lo:
-            raise ConfigError(f"gate_band_hz {self.gate_band_hz} must lie below the twitch band")
+        glo, ghi = self.gate_low_band_hz
+        if not 0.01 <= glo < ghi <= lo:
+            raise ConfigError(f"gate_low_band_hz {self.gate_low_band_hz} must lie below the twitch band")
+        if self.gate_smooth_hz >= 0.45 * fs_hz:
+            raise ConfigError(f"gate_smooth_hz {self.gate_smooth_hz} is too high for {fs_hz} Hz sampling")
         positive = ("envelope_hz", "threshold_factor", "threshold_floor_g", "threshold_initial_g",
-                    "min_twitch_s", "max_twitch_s", "baseline_block_s", "gate_gyro_dps", "gate_tilt_g",
-                    "min_move_s", "episode_gap_s", "gate_tilt_lowpass_hz", "gate_tilt_lag_s")
+                    "min_twitch_s", "max_twitch_s", "block_s", "gate_accel_sd_g", "gate_gyro_sd_dps",
+                    "gate_smooth_hz", "mask_floor_g", "mask_ratio", "episode_gap_s")
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0.0 <= self.local_quantile <= 1.0:
+            raise ConfigError(f"local_quantile must be between 0 and 1, got {self.local_quantile}")
+        if self.local_factor < 0:
+            raise ConfigError(f"local_factor must not be negative, got {self.local_factor}")
         if not 0.0 <= self.baseline_quantile <= 1.0:
             raise ConfigError(f"baseline_quantile must be between 0 and 1, got {self.baseline_quantile}")
         if not 0.0 <= self.fall_ratio < self.rise_ratio:
@@ -90,7 +104,9 @@ class DetectorParams:
             raise ConfigError(f"release_ratio must be between 0 and 1, got {self.release_ratio}")
         if self.min_twitch_s >= self.max_twitch_s:
             raise ConfigError("min_twitch_s must be shorter than max_twitch_s")
-        for name in ("refractory_s", "guard_before_s", "guard_after_s", "warmup_s"):
+        if self.gate_guard_blocks < 0:
+            raise ConfigError(f"gate_guard_blocks must not be negative, got {self.gate_guard_blocks}")
+        for name in ("refractory_s", "mask_delay_s", "mask_hang_s", "warmup_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.baseline_blocks < 1 or not 1 <= self.baseline_min_blocks <= self.baseline_blocks:
@@ -145,23 +161,16 @@ class Design:
     band_sos: np.ndarray
     envelope_sos: np.ndarray
     slow_sos: np.ndarray
-    gate_sos: np.ndarray
-    tilt_sos: np.ndarray
-    tilt_lag_n: int
+    smooth_sos: np.ndarray      # gate input smoothing (before the hold)
+    low_sos: np.ndarray         # gate band (0.2-3 Hz)
     block_n: int
     min_twitch_n: int
     max_twitch_n: int
     refractory_n: int
-    min_move_n: int
-    guard_before_n: int
-    guard_after_n: int
+    mask_delay_n: int
+    mask_hang_n: int
     warmup_n: int
     episode_gap_n: int
-
-    @property
-    def decision_delay_n(self) -> int:
-        """Samples after which a twitch or a span can no longer be vetoed by movement."""
-        return self.guard_before_n + self.min_move_n
 
 
 def design(params: DetectorParams, fs_hz: float) -> Design:
@@ -176,16 +185,14 @@ def design(params: DetectorParams, fs_hz: float) -> Design:
         band_sos=signal.butter(params.band_order, [lo, hi], btype="bandpass", fs=fs_hz, output="sos"),
         envelope_sos=signal.butter(1, params.envelope_hz, fs=fs_hz, output="sos"),
         slow_sos=signal.butter(1, params.slow_envelope_hz, fs=fs_hz, output="sos"),
-        gate_sos=signal.butter(2, list(params.gate_band_hz), btype="bandpass", fs=fs_hz, output="sos"),
-        tilt_sos=signal.butter(2, params.gate_tilt_lowpass_hz, fs=fs_hz, output="sos"),
-        tilt_lag_n=max(1, n(params.gate_tilt_lag_s)),
-        block_n=max(1, n(params.baseline_block_s)),
+        smooth_sos=signal.butter(2, params.gate_smooth_hz, fs=fs_hz, output="sos"),
+        low_sos=signal.butter(2, list(params.gate_low_band_hz), btype="bandpass", fs=fs_hz, output="sos"),
+        block_n=max(1, n(params.block_s)),
         min_twitch_n=max(1, n(params.min_twitch_s)),
         max_twitch_n=max(1, n(params.max_twitch_s)),
         refractory_n=n(params.refractory_s),
-        min_move_n=max(1, n(params.min_move_s)),
-        guard_before_n=n(params.guard_before_s),
-        guard_after_n=n(params.guard_after_s),
+        mask_delay_n=n(params.mask_delay_s),
+        mask_hang_n=n(params.mask_hang_s),
         warmup_n=n(params.warmup_s),
         episode_gap_n=n(params.episode_gap_s),
     )
@@ -211,3 +218,27 @@ def threshold_from_baseline(params: DetectorParams, baseline) -> float | None:
     mid = len(ordered) // 2
     median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
     return max(params.threshold_floor_g, params.threshold_factor * median)
+
+
+def transient_mask(env: np.ndarray, slow: np.ndarray, params: DetectorParams) -> np.ndarray:
+    """Where a twitch-band transient is under way (the gate holds its input around these)."""
+    return (env >= params.mask_ratio * slow) & (env >= params.mask_floor_g)
+
+
+def block_stats(env: np.ndarray, low: np.ndarray, gyro: np.ndarray | None, covered: np.ndarray,
+                lostwarm: np.ndarray, params: DetectorParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per complete block (first axis): the envelope quantile for the baseline, the local
+    level (a lower quantile) and stillness.
+
+    ``env`` (k, n), ``low`` (k, n, 3) gate-band acceleration, ``gyro`` (k, n, 3) or None,
+    ``covered`` (k, n) samples hidden from the gyro test, ``lostwarm`` (k, n).
+    """
+    quantile, local = np.quantile(env, [params.baseline_quantile, params.local_quantile], axis=1)
+    still = (np.sqrt(np.sum(low.var(axis=1), axis=1)) < params.gate_accel_sd_g) & ~lostwarm.any(axis=1)
+    if gyro is not None:
+        weight = ~covered
+        count = np.maximum(weight.sum(axis=1), 1)
+        mean = np.sum(gyro * weight[:, :, None], axis=1) / count[:, None]
+        dev = np.sum((gyro - mean[:, None, :]) ** 2, axis=2)
+        still &= np.sqrt(np.sum(dev * weight, axis=1) / count) < params.gate_gyro_sd_dps
+    return quantile, local, still

@@ -1,11 +1,12 @@
 """The real-time twitch detector: causal, chunk-size invariant, no I/O.
 
 Pipeline per sample: lost samples are held at the last value (and marked); a Butterworth
-band-pass (twitch band) per axis, vector magnitude, RMS envelope; a motion gate on low-frequency
-rotation and tilt; an adaptive threshold from recent still blocks; hysteresis, refractory
-merging, minimum/maximum duration. A twitch is only reported once ``decision_delay`` has passed
-without sustained movement around it, so the gate can veto by *sustained* movement rather than
-by the twitch's own brief tilt. ``batch.detect`` is the separately written reference.
+band-pass (twitch band) per axis, vector magnitude, RMS envelope; hysteresis, refractory
+merging, minimum/maximum duration. Per one-second block: the envelope quantile (for the adaptive
+threshold) and stillness (the motion gate), computed on a gate input that is held around
+twitch-band transients so that a twitch's own tilt never counts as movement. A block is
+monitored when it and its neighbours are still, so a twitch is reported once the block after it
+is complete (1-2 s later). ``batch.detect`` is the separately written reference.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from scipy import signal
 from .calibration import Calibration
 from .chunkfilter import ChunkFilter
 from .events import DetectorOutput, Episode, Span, Twitch
-from .params import DetectorParams, design, detector_info, magnitude, on_off, threshold_from_baseline
+from .params import (DetectorParams, block_stats, design, detector_info, magnitude, on_off, threshold_from_baseline,
+                     transient_mask)
 
 
 @dataclass
@@ -30,7 +32,7 @@ class Trace:
     band_g: np.ndarray          # band-passed acceleration magnitude
     envelope_g: np.ndarray
     threshold_g: np.ndarray
-    quiet: np.ndarray           # True where no movement, loss or warm-up was seen
+    quiet: np.ndarray           # provisional: no loss or warm-up, and the last complete block was still
 
 
 @dataclass
@@ -59,39 +61,42 @@ class TwitchDetector:
         self._hold_g = np.zeros(3)
         self._filters: dict[str, ChunkFilter] | None = None
         self._last_lost = -1                     # index of the latest lost sample (start counts)
-        # Baseline blocks.
+        self._last_transient = -(1 << 62)        # index of the latest twitch-band transient
+        # Baseline.
         self._baseline: deque[float] = deque(maxlen=params.baseline_blocks)
         if calibration is not None:
             self._baseline.extend([calibration.noise_g] * params.baseline_min_blocks)
-        self.threshold_g = threshold_from_baseline(params, self._baseline) or params.threshold_initial_g
-        self._blk_env = np.empty(self._d.block_n)
-        self._blk_fill = 0
-        self._blk_quiet = True
+        self._baseline_g = threshold_from_baseline(params, self._baseline) or params.threshold_initial_g
+        self.threshold_g = self._baseline_g
+        # The open (incomplete) block: per-sample inputs of the block statistics.
+        self._open: dict[str, np.ndarray] = {}
+        # Block stillness and the monitored decision (block k is monitored when blocks
+        # k-G..k+G are still; decided once block k+G is complete).
+        self._blocks_done = 0
+        self._still: list[bool] = []             # still flags of blocks [_still_base, _blocks_done)
+        self._still_base = 0
+        self._mon: list[bool] = []               # monitored flags of blocks [_mon_base, _mon_done)
+        self._mon_base = 0
+        self._mon_done = 0
+        self._spanned = 0                        # blocks already turned into spans
+        self._last_still = False
         # Hysteresis and candidates.
         self._on = False
         self._cand: _Candidate | None = None
         self._to_confirm: list[_Candidate] = []
-        # Motion gate: a raw movement run in progress, and the per-sample 'bad' mask kept for
-        # the undecided tail [bad_start, samples_seen).
-        self._run_start: int | None = None
-        self._bad_until = 0
-        self._bad = np.zeros(0, dtype=bool)
-        self._bad_start = 0
-        self._decided = 0
         self._span_start: int | None = None
         self._episode: list[Twitch] = []
 
     # ---- public -------------------------------------------------------------------------
     @property
     def is_monitoring(self) -> bool:
-        """Whether the newest samples look still (instantaneous; the final say is delayed)."""
-        return self._run_start is None and self.samples_seen >= self._bad_until and \
-            self.samples_seen > self._last_lost + self._d.warmup_n
+        """Whether the newest samples look still (provisional; the final say comes a block later)."""
+        return self._last_still and self.samples_seen > self._last_lost + self._d.warmup_n
 
     @property
     def open_monitored_samples(self) -> int:
         """Samples of the still span decided so far but not yet closed (not yet in any output)."""
-        return 0 if self._span_start is None else self._decided - self._span_start
+        return 0 if self._span_start is None else min(self._mon_done * self._d.block_n, self.samples_seen) - self._span_start
 
     def params_dict(self) -> dict:
         return detector_info(self.params)
@@ -116,18 +121,16 @@ class TwitchDetector:
         accel, self._hold_a = _hold(accel, lost, self._hold_a)
         if gyro is not None:
             gyro, self._hold_g = _hold(gyro, lost, self._hold_g)
-        band_g, env, slow, moving = self._front_end(accel, gyro)
+        idx = np.arange(i0, i0 + n)
+        band_g, env, slow, low, gyro_late, covered = self._front_end(idx, accel, gyro)
 
         # Lost samples and the warm-up after them (and after the start).
-        idx = np.arange(i0, i0 + n)
         last_lost = np.maximum.accumulate(np.where(lost, idx, self._last_lost))
         self._last_lost = int(last_lost[-1])
         lostwarm = idx <= last_lost + self._d.warmup_n
-        quiet = ~moving & ~lostwarm
 
-        thr = self._thresholds(env, quiet)
+        thr, quiet = self._blocks(env, low, gyro_late, covered, lostwarm)
         self.samples_seen = i0 + n
-        self._mark_bad(idx, lostwarm, moving)
         self._find_candidates(i0, band_g, env, slow, thr)
         self._decide(out, final=False)
         if self.keep_trace:
@@ -135,98 +138,92 @@ class TwitchDetector:
         return out
 
     def finish(self) -> DetectorOutput:
-        """Close the stream: decide everything still pending."""
+        """Close the stream: decide everything still pending (the last, partial block included)."""
         out = DetectorOutput()
         if self._cand is not None and self._cand.offset is not None:
             self._finalize(self._cand)
         self._cand = None                    # a twitch still rising at the end is incomplete
+        if self._open and self._open["env"].size:
+            o = self._open
+            _, _, still = block_stats(o["env"][None], o["low"][None], None if o["gyro"] is None else o["gyro"][None],
+                                   o["cov"][None], o["lw"][None], self.params)
+            self._still.append(bool(still[0]))
+            self._open = {}
         self._decide(out, final=True)
         return out
 
     # ---- stages -------------------------------------------------------------------------
-    def _front_end(self, accel, gyro):
+    def _front_end(self, idx, accel, gyro):
         d = self._d
         if self._filters is None:
+            def start(sos, x0):
+                return ChunkFilter(sos, signal.sosfilt_zi(sos)[:, :, None] * x0[None, None, :])
             self._filters = {
-                "band": ChunkFilter(d.band_sos, signal.sosfilt_zi(d.band_sos)[:, :, None] * accel[0][None, None, :]),
+                "band": start(d.band_sos, accel[0]),
                 "env": ChunkFilter(d.envelope_sos, np.zeros((d.envelope_sos.shape[0], 2))),
                 "slow": ChunkFilter(d.slow_sos, np.zeros((d.slow_sos.shape[0], 2))),
-                "tilt": ChunkFilter(d.tilt_sos, signal.sosfilt_zi(d.tilt_sos)[:, :, None] * accel[0][None, None, :]),
+                "smooth": start(d.smooth_sos, accel[0]),
+                "low": start(d.low_sos, accel[0]),
             }
-            if gyro is not None:
-                self._filters["gyro"] = ChunkFilter(
-                    d.gate_sos, signal.sosfilt_zi(d.gate_sos)[:, :, None] * gyro[0][None, None, :])
-            self._tilt_hist = np.full((d.tilt_lag_n, 3), np.nan)   # no comparison before lag
+            self._late_a = np.repeat(np.concatenate((accel[:1], accel[:1]), axis=1), d.mask_delay_n, axis=0)
+            self._held_a = accel[0].copy()
+            self._late_g = None if gyro is None else np.repeat(gyro[:1], d.mask_delay_n, axis=0)
         f = self._filters
         band_g = magnitude(f["band"](accel))
         power = band_g * band_g
         env = np.sqrt(np.maximum(f["env"](power), 0.0))
         slow = np.sqrt(np.maximum(f["slow"](power), 0.0))
-        both = np.concatenate((self._tilt_hist, f["tilt"](accel)))
-        with np.errstate(invalid="ignore"):
-            moving = magnitude(both[d.tilt_lag_n:] - both[:-d.tilt_lag_n]) > self.params.gate_tilt_g
-        self._tilt_hist = both[-d.tilt_lag_n:]
+        # Gate input: delayed by mask_delay_n; around transients (a twitch's own tilt) it is held
+        # at the smoothed value from just before, so the hold is neither noise nor the twitch.
+        last = np.maximum.accumulate(np.where(transient_mask(env, slow, self.params), idx, self._last_transient))
+        self._last_transient = int(last[-1])
+        covered = idx - last <= d.mask_delay_n + d.mask_hang_n
+        late, self._late_a = _delay(np.concatenate((accel, f["smooth"](accel)), axis=1), self._late_a)
+        held, self._held_a = _hold(late[:, 3:], covered, self._held_a)
+        low = f["low"](np.where(covered[:, None], held, late[:, :3]))
+        late_g = None
         if gyro is not None:
-            moving |= magnitude(f["gyro"](gyro)) > self.params.gate_gyro_dps
-        return band_g, env, slow, moving
+            assert self._late_g is not None
+            late_g, self._late_g = _delay(gyro, self._late_g)
+        return band_g, env, slow, low, late_g, covered
 
-    def _thresholds(self, env: np.ndarray, quiet: np.ndarray) -> np.ndarray:
-        """Per-sample threshold; a completed still block updates it for the samples after it."""
-        n, block_n, fill = env.size, self._d.block_n, self._blk_fill
-        first_end = block_n - fill                 # samples that complete the open block
-        if n < first_end:
-            self._blk_env[fill:fill + n] = env
-            self._blk_quiet = self._blk_quiet and bool(quiet.all())
-            self._blk_fill += n
-            return np.full(n, self.threshold_g)
-        k = 1 + (n - first_end) // block_n         # blocks completed in this chunk
-        stop = first_end + (k - 1) * block_n
-        # Quantiles of all completed blocks in one call (long chunks complete thousands).
-        blocks = np.empty((k, block_n))
-        blocks[0, :fill] = self._blk_env[:fill]
-        blocks[0, fill:] = env[:first_end]
-        blocks[1:] = env[first_end:stop].reshape(k - 1, block_n)
-        values = np.quantile(blocks, self.params.baseline_quantile, axis=1)
-        still = np.empty(k, dtype=bool)
-        still[0] = self._blk_quiet and bool(quiet[:first_end].all())
-        still[1:] = quiet[first_end:stop].reshape(k - 1, block_n).all(axis=1)
+    def _blocks(self, env, low, gyro, covered, lostwarm) -> tuple[np.ndarray, np.ndarray]:
+        """Complete blocks: stillness (gate) and baseline. Returns the per-sample threshold in
+        force and the provisional per-sample 'quiet' flag for live display."""
+        block_n = self._d.block_n
+        parts = {"env": env, "low": low, "gyro": gyro, "cov": covered, "lw": lostwarm}
+        if self._open:
+            parts = {k: (None if v is None else np.concatenate((self._open[k], v))) for k, v in parts.items()}
+        fill = parts["env"].size - env.size
+        k = parts["env"].size // block_n            # blocks completed in this chunk
+        m = k * block_n
+        n = env.size
         thr = np.empty(n)
+        quiet = ~lostwarm
         pos = 0
-        for j in range(k):
-            end = first_end + j * block_n
-            thr[pos:end] = self.threshold_g
-            pos = end
-            if still[j]:
-                self._baseline.append(float(values[j]))
-                new = threshold_from_baseline(self.params, self._baseline)
-                if new is not None:
-                    self.threshold_g = new
+        if k:
+            def shaped(x):
+                return None if x is None else x[:m].reshape((k, block_n) + x.shape[1:])
+            values, local, still = block_stats(shaped(parts["env"]), shaped(parts["low"]), shaped(parts["gyro"]),
+                                        shaped(parts["cov"]), shaped(parts["lw"]), self.params)
+            for j in range(k):
+                end = (j + 1) * block_n - fill          # chunk-relative end of block j
+                thr[pos:end] = self.threshold_g
+                quiet[pos:end] &= self._last_still
+                pos = end
+                self._last_still = bool(still[j])
+                if still[j]:
+                    self._baseline.append(float(values[j]))
+                    new = threshold_from_baseline(self.params, self._baseline)
+                    if new is not None:
+                        self._baseline_g = new
+                self.threshold_g = max(self._baseline_g, self.params.local_factor * float(local[j]))
+            self._still.extend(bool(v) for v in still)
+            self._blocks_done += k
         thr[pos:] = self.threshold_g
-        rest = n - pos
-        self._blk_env[:rest] = env[pos:]
-        self._blk_quiet = bool(quiet[pos:].all())
-        self._blk_fill = rest
-        return thr
-
-    def _mark_bad(self, idx: np.ndarray, lostwarm: np.ndarray, moving: np.ndarray) -> None:
-        """Extend the undecided 'bad' mask: loss, warm-up, and sustained movement with guards."""
-        d = self._d
-        i0 = int(idx[0])
-        self._bad = np.concatenate((self._bad, lostwarm | (idx < self._bad_until)))
-        carried = self._run_start
-        self._run_start = None
-        for a, b in _runs(moving, carried is not None):
-            start = carried if a < 0 else i0 + a
-            assert start is not None
-            end = self.samples_seen if b is None else i0 + b
-            if end - start >= d.min_move_n:            # sustained: voluntary movement
-                lo = max(start - d.guard_before_n, self._bad_start)
-                self._bad[lo - self._bad_start:end - self._bad_start] = True
-                if b is not None:
-                    self._bad_until = max(self._bad_until, end + d.guard_after_n)
-                    self._bad[end - self._bad_start:min(self._bad_until, self.samples_seen) - self._bad_start] = True
-            if b is None:
-                self._run_start = start
+        quiet[pos:] &= self._last_still
+        self._open = {key: (None if v is None else v[m:].copy()) for key, v in parts.items()}
+        return thr, quiet
 
     def _find_candidates(self, i0: int, band_g: np.ndarray, env: np.ndarray, slow: np.ndarray,
                          thr: np.ndarray) -> None:
@@ -268,44 +265,57 @@ class TwitchDetector:
             self._to_confirm.append(cand)
 
     def _decide(self, out: DetectorOutput, final: bool) -> None:
-        """Confirm twitches and emit monitored spans up to the decision frontier."""
+        """Decide monitored blocks, then confirm twitches and emit spans up to that frontier."""
         d = self._d
-        frontier = self.samples_seen if final else max(self.samples_seen - d.decision_delay_n, 0)
+        guard = self.params.gate_guard_blocks
+        known = self._still_base + len(self._still)          # blocks whose stillness is known
+        upto = known if final else max(known - guard, 0)     # blocks that can be decided now
+        for blk in range(self._mon_done, upto):
+            lo, hi = max(blk - guard, 0), min(blk + guard + 1, known)
+            self._mon.append(all(self._still[lo - self._still_base:hi - self._still_base]))
+        self._mon_done = max(self._mon_done, upto)
+        frontier = self.samples_seen if final else min(upto * d.block_n, self.samples_seen)
+
         keep = []
         for cand in self._to_confirm:
             assert cand.offset is not None
             if cand.offset > frontier:
                 keep.append(cand)
                 continue
-            lo = cand.onset - self._bad_start
-            if lo >= 0 and not self._bad[lo:cand.offset - self._bad_start].any():
+            first, last = cand.onset // d.block_n, (cand.offset - 1) // d.block_n
+            assert first >= self._mon_base
+            if all(self._mon[first - self._mon_base:last + 1 - self._mon_base]):
                 self._add_twitch(out, Twitch(cand.onset, cand.offset, cand.peak, cand.peak_g))
         self._to_confirm = keep
         ep = self._episode
         if ep and (final or frontier > ep[-1].offset + d.episode_gap_n + d.max_twitch_n + d.refractory_n):
             self._close_episode(out)
-        # Monitored spans over [decided, frontier).
-        if frontier > self._decided:
-            good = ~self._bad[self._decided - self._bad_start:frontier - self._bad_start]
-            carried = self._span_start
-            self._span_start = None
-            for a, b in _runs(good, carried is not None):
-                start = carried if a < 0 else self._decided + a
-                assert start is not None
-                if b is None:
-                    self._span_start = start
-                else:
-                    out.monitored.append(Span(start, self._decided + b))
-            self._decided = frontier
+
+        # Monitored spans over the newly decided blocks.
+        for blk in range(self._spanned, self._mon_done):
+            if self._mon[blk - self._mon_base]:
+                if self._span_start is None:
+                    self._span_start = blk * d.block_n
+            elif self._span_start is not None:
+                out.monitored.append(Span(self._span_start, blk * d.block_n))
+                self._span_start = None
+        self._spanned = self._mon_done
         if final and self._span_start is not None:
-            out.monitored.append(Span(self._span_start, self.samples_seen))
+            out.monitored.append(Span(self._span_start, min(self._mon_done * d.block_n, self.samples_seen)))
             self._span_start = None
-        # Keep only the tail of the mask that a pending decision may still read.
+
+        # Forget flags no pending decision can read.
         pending = [c.onset for c in self._to_confirm] + ([self._cand.onset] if self._cand else [])
-        keep_from = min([frontier - d.max_twitch_n - d.refractory_n - 2] + pending)
-        keep_from = max(self._bad_start, keep_from)
-        self._bad = self._bad[keep_from - self._bad_start:]
-        self._bad_start = keep_from
+        mon_from = min([self._mon_done] + [p // d.block_n for p in pending])
+        drop = max(mon_from - self._mon_base, 0)
+        if drop:
+            del self._mon[:drop]
+            self._mon_base += drop
+        still_from = max(self._mon_done - guard, 0)
+        drop = max(still_from - self._still_base, 0)
+        if drop:
+            del self._still[:drop]
+            self._still_base += drop
 
     def _add_twitch(self, out: DetectorOutput, tw: Twitch) -> None:
         out.twitches.append(tw)
@@ -320,6 +330,14 @@ class TwitchDetector:
             out.episodes.append(Episode(ep[0].onset, ep[-1].offset, tuple(t.onset for t in ep),
                                         max(t.peak_g for t in ep)))
         self._episode = []
+
+
+def _delay(x: np.ndarray, buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` delayed by ``len(buf)`` samples; returns it and the new buffer (the last samples)."""
+    if buf.shape[0] == 0:
+        return x, buf
+    both = np.concatenate((buf, x))
+    return both[:x.shape[0]], both[x.shape[0]:]
 
 
 def _runs(flags: np.ndarray, carried: bool) -> list[tuple[int, int | None]]:
