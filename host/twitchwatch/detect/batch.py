@@ -107,11 +107,11 @@ def _thresholds(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Ca
     return thr
 
 
-def monitored_blocks(still: np.ndarray, guard: int) -> np.ndarray:
-    """A block is monitored when it and ``guard`` blocks on each side (inside the recording)
-    are still."""
+def monitored_blocks(still: np.ndarray, guard: int, settle: int) -> np.ndarray:
+    """A block is monitored when it, the ``settle`` blocks before it and the ``guard`` blocks
+    after it (those inside the recording) are all still."""
     k = still.size
-    return np.array([still[max(b - guard, 0): min(b + guard + 1, k)].all() for b in range(k)], dtype=bool)
+    return np.array([still[max(b - settle, 0): min(b + guard + 1, k)].all() for b in range(k)], dtype=bool)
 
 
 def _hysteresis_segments(on: np.ndarray, off: np.ndarray) -> list[tuple[int, int | None]]:
@@ -147,7 +147,7 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
     thr = _thresholds(fe, d, params, calibration)
 
     # Where the detector does not monitor: blocks that are not still or have a neighbour that is not.
-    bad = ~np.repeat(monitored_blocks(fe.block_still, params.gate_guard_blocks), d.block_n)[:n]
+    bad = ~np.repeat(monitored_blocks(fe.block_still, params.gate_guard_blocks, params.gate_settle_blocks), d.block_n)[:n]
 
     # Candidates: hysteresis segments, merged when closer than the refractory time.
     merged: list[list] = []

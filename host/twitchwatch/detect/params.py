@@ -20,8 +20,9 @@ DETECTOR_VERSION = "2.0.0"
 class DetectorParams:
     """Parameters of the twitch detector. Defaults follow science.md section 5."""
 
-    # Twitch band: a 35–80 ms contraction puts its energy mostly at 5–40 Hz.
-    band_hz: tuple[float, float] = (5.0, 40.0)
+    # Twitch band: a 35-80 ms contraction puts its skin acceleration mostly at 3-25 Hz; above that
+    # a wrist or hand background (tremor harmonics, tendons, sensor noise) is all that remains.
+    band_hz: tuple[float, float] = (3.0, 25.0)
     band_order: int = 4
     envelope_hz: float = 8.0            # low-pass of the squared magnitude (~20 ms RMS)
     # Adaptive threshold: factor x the median, over recent still one-second blocks, of each
@@ -58,7 +59,8 @@ class DetectorParams:
     gate_accel_sd_g: float = 0.005
     gate_gyro_sd_dps: float = 3.0
     gate_smooth_hz: float = 2.0         # the held value is smoothed, so it is not one noisy sample
-    gate_guard_blocks: int = 1          # still blocks needed on each side of a monitored one
+    gate_guard_blocks: int = 1          # still blocks needed after a monitored one (before movement)
+    gate_settle_blocks: int = 2         # ... and before it (after movement: hands settle slowly)
     mask_floor_g: float = 0.005         # a transient: envelope over this and over mask_ratio x slow
     mask_ratio: float = 1.5
     mask_delay_s: float = 0.1           # the gate looks this far behind, to hold before the rise
@@ -104,8 +106,9 @@ class DetectorParams:
             raise ConfigError(f"release_ratio must be between 0 and 1, got {self.release_ratio}")
         if self.min_twitch_s >= self.max_twitch_s:
             raise ConfigError("min_twitch_s must be shorter than max_twitch_s")
-        if self.gate_guard_blocks < 0:
-            raise ConfigError(f"gate_guard_blocks must not be negative, got {self.gate_guard_blocks}")
+        for name in ("gate_guard_blocks", "gate_settle_blocks"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         for name in ("refractory_s", "mask_delay_s", "mask_hang_s", "warmup_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")

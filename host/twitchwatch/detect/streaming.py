@@ -267,11 +267,11 @@ class TwitchDetector:
     def _decide(self, out: DetectorOutput, final: bool) -> None:
         """Decide monitored blocks, then confirm twitches and emit spans up to that frontier."""
         d = self._d
-        guard = self.params.gate_guard_blocks
+        guard, settle = self.params.gate_guard_blocks, self.params.gate_settle_blocks
         known = self._still_base + len(self._still)          # blocks whose stillness is known
         upto = known if final else max(known - guard, 0)     # blocks that can be decided now
         for blk in range(self._mon_done, upto):
-            lo, hi = max(blk - guard, 0), min(blk + guard + 1, known)
+            lo, hi = max(blk - settle, 0), min(blk + guard + 1, known)
             self._mon.append(all(self._still[lo - self._still_base:hi - self._still_base]))
         self._mon_done = max(self._mon_done, upto)
         frontier = self.samples_seen if final else min(upto * d.block_n, self.samples_seen)
@@ -311,7 +311,7 @@ class TwitchDetector:
         if drop:
             del self._mon[:drop]
             self._mon_base += drop
-        still_from = max(self._mon_done - guard, 0)
+        still_from = max(self._mon_done - settle, 0)
         drop = max(still_from - self._still_base, 0)
         if drop:
             del self._still[:drop]
