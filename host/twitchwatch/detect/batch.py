@@ -13,13 +13,14 @@ from scipy import signal
 
 from .calibration import Calibration
 from .events import DetectorOutput, Episode, Span, Twitch
-from .params import (Design, DetectorParams, block_stats, design, magnitude, on_off, threshold_from_baseline,
-                     transient_mask)
+from .params import (Design, DetectorParams, block_stats, design, magnitude, on_off, sign_changes,
+                     threshold_from_baseline, transient_mask)
 
 
 @dataclass
 class FrontEnd:
-    band_g: np.ndarray       # band-passed magnitude
+    band_xyz: np.ndarray     # band-passed acceleration, per axis
+    band_g: np.ndarray       # its magnitude
     envelope_g: np.ndarray
     slow_g: np.ndarray       # slow envelope, follows a train of twitches
     lostwarm: np.ndarray     # lost samples and the warm-up after them / after the start
@@ -48,7 +49,8 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
         gyro_dps = np.asarray(gyro_dps, dtype=np.float64)
         lost |= ~np.isfinite(gyro_dps).all(axis=1)
     accel = _forward_fill(accel_g, lost)
-    band_g = magnitude(_filt(d.band_sos, accel))
+    band_xyz = _filt(d.band_sos, accel)
+    band_g = magnitude(band_xyz)
     env = np.sqrt(np.maximum(signal.sosfilt(d.envelope_sos, band_g * band_g,
                                             zi=np.zeros((d.envelope_sos.shape[0], 2)))[0], 0.0))
     slow = np.sqrt(np.maximum(signal.sosfilt(d.slow_sos, band_g * band_g,
@@ -83,7 +85,7 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
         quantiles.append(float(q[0]))
         locals_.append(float(local[0]))
         stills.append(bool(still[0]))
-    return FrontEnd(band_g, env, slow, lostwarm, np.array(quantiles), np.array(locals_),
+    return FrontEnd(band_xyz, band_g, env, slow, lostwarm, np.array(quantiles), np.array(locals_),
                    np.array(stills, dtype=bool))
 
 
@@ -167,6 +169,10 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
             on_mask[a - onset:b - onset] = True
         values = np.where(on_mask, fe.band_g[onset:offset], -1.0)
         k = int(np.argmax(values))
+        window = fe.band_xyz[onset:min(onset + d.rhythm_n, n)]
+        level = params.rhythm_level * float(thr[onset])
+        if sign_changes(window, fe.band_xyz[onset + k], level) > params.rhythm_max_crossings:
+            continue                                   # tremor-like, not a twitch
         out.twitches.append(Twitch(onset, offset, onset + k, float(values[k])))
 
     # Episodes: twitches whose gaps are at most episode_gap.

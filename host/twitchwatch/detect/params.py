@@ -46,6 +46,14 @@ class DetectorParams:
     min_twitch_s: float = 0.02
     max_twitch_s: float = 1.0
     refractory_s: float = 0.12          # re-crossings closer than this belong to the same twitch
+    # Rhythm test: a twitch is one contraction and relaxation, so its acceleration along its own
+    # direction changes sign only a few times; a burst of tremor-like oscillation (the commonest
+    # false twitch in still wrist recordings) keeps changing sign. Candidates whose band-passed
+    # acceleration, projected on its direction at the peak, changes sign more than
+    # rhythm_max_crossings times in the rhythm_window_s after onset are not counted.
+    rhythm_window_s: float = 0.3
+    rhythm_max_crossings: int = 5
+    rhythm_level: float = 0.2           # swings count beyond this share of the threshold
     block_s: float = 1.0                # the unit of stillness and of the baseline
     baseline_blocks: int = 120          # still blocks remembered for the baseline (2 min)
     baseline_min_blocks: int = 5
@@ -106,7 +114,7 @@ class DetectorParams:
             raise ConfigError(f"release_ratio must be between 0 and 1, got {self.release_ratio}")
         if self.min_twitch_s >= self.max_twitch_s:
             raise ConfigError("min_twitch_s must be shorter than max_twitch_s")
-        for name in ("gate_guard_blocks", "gate_settle_blocks"):
+        for name in ("gate_guard_blocks", "gate_settle_blocks", "rhythm_max_crossings"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         for name in ("refractory_s", "mask_delay_s", "mask_hang_s", "warmup_s"):
@@ -172,6 +180,7 @@ class Design:
     refractory_n: int
     mask_delay_n: int
     mask_hang_n: int
+    rhythm_n: int
     warmup_n: int
     episode_gap_n: int
 
@@ -196,6 +205,7 @@ def design(params: DetectorParams, fs_hz: float) -> Design:
         refractory_n=n(params.refractory_s),
         mask_delay_n=n(params.mask_delay_s),
         mask_hang_n=n(params.mask_hang_s),
+        rhythm_n=max(1, n(params.rhythm_window_s)),
         warmup_n=n(params.warmup_s),
         episode_gap_n=n(params.episode_gap_s),
     )
@@ -245,3 +255,16 @@ def block_stats(env: np.ndarray, low: np.ndarray, gyro: np.ndarray | None, cover
         dev = np.sum((gyro - mean[:, None, :]) ** 2, axis=2)
         still &= np.sqrt(np.sum(dev * weight, axis=1) / count) < params.gate_gyro_sd_dps
     return quantile, local, still
+
+
+def sign_changes(window: np.ndarray, direction: np.ndarray, level_g: float) -> int:
+    """How often the (n, 3) band-passed ``window``, projected on the unit vector along
+    ``direction``, swings from above ``+level_g`` to below ``-level_g`` or back (a Schmitt
+    trigger: wiggles of the background below the level do not count)."""
+    norm = float(np.sqrt(np.sum(direction * direction)))
+    if norm == 0.0:
+        return 0
+    proj = window @ (direction / norm)
+    state = np.where(proj > level_g, 1, np.where(proj < -level_g, -1, 0))
+    state = state[state != 0]
+    return int(np.count_nonzero(state[1:] != state[:-1]))

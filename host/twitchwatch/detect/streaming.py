@@ -20,8 +20,8 @@ from scipy import signal
 from .calibration import Calibration
 from .chunkfilter import ChunkFilter
 from .events import DetectorOutput, Episode, Span, Twitch
-from .params import (DetectorParams, block_stats, design, detector_info, magnitude, on_off, threshold_from_baseline,
-                     transient_mask)
+from .params import (DetectorParams, block_stats, design, detector_info, magnitude, on_off, sign_changes,
+                     threshold_from_baseline, transient_mask)
 
 
 @dataclass
@@ -41,6 +41,7 @@ class _Candidate:
     offset: int | None          # None while the envelope is still above the release level
     peak: int
     peak_g: float
+    threshold_g: float          # in force at onset
 
 
 class TwitchDetector:
@@ -86,6 +87,8 @@ class TwitchDetector:
         self._to_confirm: list[_Candidate] = []
         self._span_start: int | None = None
         self._episode: list[Twitch] = []
+        self._band_hist = np.zeros((0, 3))       # band-passed samples from _band_base on
+        self._band_base = 0
 
     # ---- public -------------------------------------------------------------------------
     @property
@@ -122,7 +125,8 @@ class TwitchDetector:
         if gyro is not None:
             gyro, self._hold_g = _hold(gyro, lost, self._hold_g)
         idx = np.arange(i0, i0 + n)
-        band_g, env, slow, low, gyro_late, covered = self._front_end(idx, accel, gyro)
+        band_xyz, band_g, env, slow, low, gyro_late, covered = self._front_end(idx, accel, gyro)
+        self._band_hist = np.concatenate((self._band_hist, band_xyz))   # for the rhythm test
 
         # Lost samples and the warm-up after them (and after the start).
         last_lost = np.maximum.accumulate(np.where(lost, idx, self._last_lost))
@@ -169,7 +173,8 @@ class TwitchDetector:
             self._held_a = accel[0].copy()
             self._late_g = None if gyro is None else np.repeat(gyro[:1], d.mask_delay_n, axis=0)
         f = self._filters
-        band_g = magnitude(f["band"](accel))
+        band_xyz = f["band"](accel)
+        band_g = magnitude(band_xyz)
         power = band_g * band_g
         env = np.sqrt(np.maximum(f["env"](power), 0.0))
         slow = np.sqrt(np.maximum(f["slow"](power), 0.0))
@@ -185,7 +190,7 @@ class TwitchDetector:
         if gyro is not None:
             assert self._late_g is not None
             late_g, self._late_g = _delay(gyro, self._late_g)
-        return band_g, env, slow, low, late_g, covered
+        return band_xyz, band_g, env, slow, low, late_g, covered
 
     def _blocks(self, env, low, gyro, covered, lostwarm) -> tuple[np.ndarray, np.ndarray]:
         """Complete blocks: stillness (gate) and baseline. Returns the per-sample threshold in
@@ -244,7 +249,7 @@ class TwitchDetector:
                 else:
                     if cand is not None and cand.offset is not None:
                         self._finalize(cand)
-                    cand = self._cand = _Candidate(onset, None, onset, -1.0)
+                    cand = self._cand = _Candidate(onset, None, onset, -1.0, float(thr[a]))
             assert cand is not None
             lo, stop = max(a, 0), (n if b is None else b)
             if stop > lo:
@@ -279,12 +284,12 @@ class TwitchDetector:
         keep = []
         for cand in self._to_confirm:
             assert cand.offset is not None
-            if cand.offset > frontier:
+            if cand.offset > frontier or (not final and cand.onset + d.rhythm_n > self.samples_seen):
                 keep.append(cand)
                 continue
             first, last = cand.onset // d.block_n, (cand.offset - 1) // d.block_n
-            assert first >= self._mon_base
-            if all(self._mon[first - self._mon_base:last + 1 - self._mon_base]):
+            assert first >= self._mon_base and cand.onset >= self._band_base
+            if all(self._mon[first - self._mon_base:last + 1 - self._mon_base]) and self._steady(cand):
                 self._add_twitch(out, Twitch(cand.onset, cand.offset, cand.peak, cand.peak_g))
         self._to_confirm = keep
         ep = self._episode
@@ -306,6 +311,10 @@ class TwitchDetector:
 
         # Forget flags no pending decision can read.
         pending = [c.onset for c in self._to_confirm] + ([self._cand.onset] if self._cand else [])
+        band_from = min([self.samples_seen] + pending)
+        if band_from > self._band_base:
+            self._band_hist = self._band_hist[band_from - self._band_base:]
+            self._band_base = band_from
         mon_from = min([self._mon_done] + [p // d.block_n for p in pending])
         drop = max(mon_from - self._mon_base, 0)
         if drop:
@@ -316,6 +325,13 @@ class TwitchDetector:
         if drop:
             del self._still[:drop]
             self._still_base += drop
+
+    def _steady(self, cand: _Candidate) -> bool:
+        """The rhythm test: not a tremor-like oscillation (see DetectorParams.rhythm_*)."""
+        base = self._band_base
+        window = self._band_hist[cand.onset - base:min(cand.onset + self._d.rhythm_n, self.samples_seen) - base]
+        level = self.params.rhythm_level * cand.threshold_g
+        return sign_changes(window, self._band_hist[cand.peak - base], level) <= self.params.rhythm_max_crossings
 
     def _add_twitch(self, out: DetectorOutput, tw: Twitch) -> None:
         out.twitches.append(tw)
