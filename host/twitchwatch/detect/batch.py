@@ -159,21 +159,24 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
             merged[-1][1] = offset
         else:
             merged.append([onset, offset])
-    for onset, offset in merged:
-        if offset is None or not d.min_twitch_n <= offset - onset <= d.max_twitch_n:
+    # A twitch began where the envelope last left the 'off' zone (at most backtrack_n earlier).
+    last_off = np.maximum.accumulate(np.where(off & ~on, np.arange(n), -1))
+    for crossing, offset in merged:
+        if offset is None:
             continue
-        if bad[onset:offset].any():
+        onset = max(int(last_off[crossing]) + 1, crossing - d.backtrack_n)
+        if not d.min_twitch_n <= offset - onset <= d.max_twitch_n or bad[onset:offset].any():
             continue
-        on_mask = np.zeros(offset - onset, dtype=bool)
-        for a, b in _hysteresis_runs_within(on, off, onset, offset):
-            on_mask[a - onset:b - onset] = True
-        values = np.where(on_mask, fe.band_g[onset:offset], -1.0)
+        on_mask = np.zeros(offset - crossing, dtype=bool)
+        for a, b in _hysteresis_runs_within(on, off, crossing, offset):
+            on_mask[a - crossing:b - crossing] = True
+        values = np.where(on_mask, fe.band_g[crossing:offset], -1.0)
         k = int(np.argmax(values))
         window = fe.band_xyz[onset:min(onset + d.rhythm_n, n)]
-        level = params.rhythm_level * float(thr[onset])
-        if sign_changes(window, fe.band_xyz[onset + k], level) > params.rhythm_max_crossings:
+        level = params.rhythm_level * float(thr[crossing])
+        if sign_changes(window, fe.band_xyz[crossing + k], level) > params.rhythm_max_crossings:
             continue                                   # tremor-like, not a twitch
-        out.twitches.append(Twitch(onset, offset, onset + k, float(values[k])))
+        out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k])))
 
     # Episodes: twitches whose gaps are at most episode_gap.
     group: list[Twitch] = []

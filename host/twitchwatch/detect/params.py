@@ -46,6 +46,7 @@ class DetectorParams:
     min_twitch_s: float = 0.02
     max_twitch_s: float = 1.0
     refractory_s: float = 0.12          # re-crossings closer than this belong to the same twitch
+    onset_backtrack_s: float = 0.1      # onset: where the envelope left the 'off' zone, at most this early
     # Rhythm test: a twitch is one contraction and relaxation, so its acceleration along its own
     # direction changes sign only a few times; a burst of tremor-like oscillation (the commonest
     # false twitch in still wrist recordings) keeps changing sign. Candidates whose band-passed
@@ -117,7 +118,7 @@ class DetectorParams:
         for name in ("gate_guard_blocks", "gate_settle_blocks", "rhythm_max_crossings"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
-        for name in ("refractory_s", "mask_delay_s", "mask_hang_s", "warmup_s"):
+        for name in ("refractory_s", "onset_backtrack_s", "mask_delay_s", "mask_hang_s", "warmup_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.baseline_blocks < 1 or not 1 <= self.baseline_min_blocks <= self.baseline_blocks:
@@ -178,6 +179,7 @@ class Design:
     min_twitch_n: int
     max_twitch_n: int
     refractory_n: int
+    backtrack_n: int
     mask_delay_n: int
     mask_hang_n: int
     rhythm_n: int
@@ -203,6 +205,7 @@ def design(params: DetectorParams, fs_hz: float) -> Design:
         min_twitch_n=max(1, n(params.min_twitch_s)),
         max_twitch_n=max(1, n(params.max_twitch_s)),
         refractory_n=n(params.refractory_s),
+        backtrack_n=n(params.onset_backtrack_s),
         mask_delay_n=n(params.mask_delay_s),
         mask_hang_n=n(params.mask_hang_s),
         rhythm_n=max(1, n(params.rhythm_window_s)),

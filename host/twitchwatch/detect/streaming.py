@@ -83,6 +83,7 @@ class TwitchDetector:
         self._last_still = False
         # Hysteresis and candidates.
         self._on = False
+        self._last_off = -1                      # index of the latest sample in the 'off' zone
         self._cand: _Candidate | None = None
         self._to_confirm: list[_Candidate] = []
         self._span_start: int | None = None
@@ -238,18 +239,23 @@ class TwitchDetector:
         code = np.where(on_mask, 1, np.where(off_mask, 0, -1))
         last = np.maximum.accumulate(np.where(code >= 0, np.arange(n), -1))
         on = np.where(last >= 0, code[np.maximum(last, 0)] == 1, self._on)
+        # The twitch began where the envelope last left the 'off' zone (at most backtrack_n
+        # before it crossed the threshold): the crossing itself lags the start.
+        last_off = np.maximum.accumulate(np.where(code == 0, np.arange(i0, i0 + n), self._last_off))
+        self._last_off = int(last_off[-1])
         carried = self._on
         self._on = bool(on[-1])
         for a, b in _runs(on, carried):
             cand = self._cand
             if a >= 0:                                   # an on-run starts in this chunk
-                onset = i0 + a
-                if cand is not None and cand.offset is not None and onset - cand.offset < self._d.refractory_n:
+                crossing = i0 + a
+                if cand is not None and cand.offset is not None and crossing - cand.offset < self._d.refractory_n:
                     cand.offset = None                   # a re-crossing: same twitch
                 else:
                     if cand is not None and cand.offset is not None:
                         self._finalize(cand)
-                    cand = self._cand = _Candidate(onset, None, onset, -1.0, float(thr[a]))
+                    onset = max(int(last_off[a]) + 1, crossing - self._d.backtrack_n)
+                    cand = self._cand = _Candidate(onset, None, crossing, -1.0, float(thr[a]))
             assert cand is not None
             lo, stop = max(a, 0), (n if b is None else b)
             if stop > lo:
@@ -311,11 +317,11 @@ class TwitchDetector:
 
         # Forget flags no pending decision can read.
         pending = [c.onset for c in self._to_confirm] + ([self._cand.onset] if self._cand else [])
-        band_from = min([self.samples_seen] + pending)
+        band_from = min([self.samples_seen - d.backtrack_n] + pending)
         if band_from > self._band_base:
             self._band_hist = self._band_hist[band_from - self._band_base:]
             self._band_base = band_from
-        mon_from = min([self._mon_done] + [p // d.block_n for p in pending])
+        mon_from = min([self._mon_done, (self.samples_seen - d.backtrack_n) // d.block_n] + [p // d.block_n for p in pending])
         drop = max(mon_from - self._mon_base, 0)
         if drop:
             del self._mon[:drop]
