@@ -149,7 +149,8 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
     thr = _thresholds(fe, d, params, calibration)
 
     # Where the detector does not monitor: blocks that are not still or have a neighbour that is not.
-    bad = ~np.repeat(monitored_blocks(fe.block_still, params.gate_guard_blocks, params.gate_settle_blocks), d.block_n)[:n]
+    monitored = monitored_blocks(fe.block_still, params.gate_guard_blocks, params.gate_settle_blocks)
+    bad = ~np.repeat(monitored, d.block_n)[:n]
 
     # Candidates: hysteresis segments, merged when closer than the refractory time.
     merged: list[list] = []

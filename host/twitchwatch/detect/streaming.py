@@ -72,7 +72,7 @@ class TwitchDetector:
         # The open (incomplete) block: per-sample inputs of the block statistics.
         self._open: dict[str, np.ndarray] = {}
         # Block stillness and the monitored decision (block k is monitored when blocks
-        # k-G..k+G are still; decided once block k+G is complete).
+        # k-settle..k+guard are still; decided once block k+guard is complete).
         self._blocks_done = 0
         self._still: list[bool] = []             # still flags of blocks [_still_base, _blocks_done)
         self._still_base = 0
@@ -100,7 +100,9 @@ class TwitchDetector:
     @property
     def open_monitored_samples(self) -> int:
         """Samples of the still span decided so far but not yet closed (not yet in any output)."""
-        return 0 if self._span_start is None else min(self._mon_done * self._d.block_n, self.samples_seen) - self._span_start
+        if self._span_start is None:
+            return 0
+        return min(self._mon_done * self._d.block_n, self.samples_seen) - self._span_start
 
     def params_dict(self) -> dict:
         return detector_info(self.params)
@@ -321,7 +323,8 @@ class TwitchDetector:
         if band_from > self._band_base:
             self._band_hist = self._band_hist[band_from - self._band_base:]
             self._band_base = band_from
-        mon_from = min([self._mon_done, (self.samples_seen - d.backtrack_n) // d.block_n] + [p // d.block_n for p in pending])
+        earliest = [self._mon_done, (self.samples_seen - d.backtrack_n) // d.block_n]
+        mon_from = min(earliest + [p // d.block_n for p in pending])
         drop = max(mon_from - self._mon_base, 0)
         if drop:
             del self._mon[:drop]

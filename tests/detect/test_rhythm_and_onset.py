@@ -1,0 +1,73 @@
+"""The rhythm test (tremor-like bursts are not twitches), the onset estimate, and the settle
+time after a movement."""
+
+import numpy as np
+import pytest
+
+from twitchwatch.detect import DetectorParams, detect
+
+from detect_helpers import FS, add_twitch, still_background
+
+
+def onsets_s(out):
+    return np.array([t.onset / FS for t in out.twitches])
+
+
+def add_tremor_burst(accel, t_s, peak_g, freq_hz=10.0, length_s=0.5):
+    """A short run of oscillation (physiological-tremor-like) along one direction."""
+    n = int(length_s * FS)
+    i = int(t_s * FS)
+    t = np.arange(n) / FS
+    wave = peak_g * np.hanning(n) * np.sin(2 * np.pi * freq_hz * t)
+    direction = np.array([0.3, 0.2, 1.0]) / np.linalg.norm([0.3, 0.2, 1.0])
+    accel[i:i + n] += wave[:, None] * direction[None, :]
+
+
+def test_tremor_like_bursts_are_not_counted_but_twitches_are():
+    accel, gyro = still_background(60.0)
+    bursts = [20.0, 30.0, 40.0]
+    twitches = [25.0, 35.0, 45.0]
+    for t in bursts:
+        add_tremor_burst(accel, t, peak_g=0.06)
+    for t in twitches:
+        add_twitch(accel, gyro, t, peak_g=0.06, tilt_deg=0.3)
+    got = onsets_s(detect(accel, gyro, FS, DetectorParams()))
+    assert all(np.abs(got - t).min() <= 0.1 for t in twitches), "a twitch was taken for tremor"
+    assert not any(((got > t - 0.1) & (got < t + 0.6)).any() for t in bursts), "a tremor burst was counted"
+
+
+def test_without_the_rhythm_test_the_bursts_would_count():
+    """Guard against a vacuous test: the bursts above do cross the threshold."""
+    accel, gyro = still_background(60.0)
+    for t in (20.0, 30.0, 40.0):
+        add_tremor_burst(accel, t, peak_g=0.06)
+    got = onsets_s(detect(accel, gyro, FS, DetectorParams(rhythm_max_crossings=1000)))
+    assert sum(np.abs(got - t).min() <= 0.6 for t in (20.0, 30.0, 40.0)) == 3
+
+
+def test_small_twitch_onset_is_not_late():
+    """The reported onset is where the envelope left the quiet zone, not the later threshold
+    crossing, so even a small twitch is placed within a few tens of ms."""
+    accel, gyro = still_background(60.0)
+    times = [20.0, 30.0, 40.0, 50.0]
+    for t in times:
+        add_twitch(accel, gyro, t, peak_g=0.02, tilt_deg=0.1, contraction_s=0.07, half_relax_s=0.09)
+    got = onsets_s(detect(accel, gyro, FS, DetectorParams()))
+    late = onsets_s(detect(accel, gyro, FS, DetectorParams(onset_backtrack_s=0.0)))
+    err = [np.abs(got - t).min() for t in times]
+    err_crossing = [np.abs(late - t).min() for t in times]
+    assert max(err) <= 0.04, f"onset errors {err}"
+    assert np.mean(err) < np.mean(err_crossing), "backtracking should bring the onset earlier"
+
+
+@pytest.mark.parametrize("gap_s, counted", [(1.2, False), (3.6, True)])
+def test_hand_settles_before_monitoring_resumes(gap_s, counted):
+    """After a movement the next blocks are not monitored (hands settle slowly); later they are."""
+    accel, gyro = still_background(40.0)
+    a, b = int(10 * FS), int(15 * FS)
+    gyro[a:b, 2] += 20.0 * np.sin(2 * np.pi * 1.0 * np.arange(b - a) / FS)   # wrist turning to and fro
+    add_twitch(accel, gyro, 15.0 + gap_s, peak_g=0.1, tilt_deg=0.3)
+    out = detect(accel, gyro, FS, DetectorParams())
+    got = onsets_s(out)
+    hit = bool(got.size) and np.abs(got - (15.0 + gap_s)).min() <= 0.1
+    assert hit == counted
