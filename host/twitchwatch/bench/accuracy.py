@@ -82,6 +82,8 @@ def tally_dict(t: Tally) -> dict:
                                 for i, (lo, hi) in enumerate(PEAK_BANDS_G)},
         "true_by_band": [a + b for a, b in zip(t.tp, t.fn)],
         "precision": t.precision(),
+        "monitored_sensitivity": t.monitored_sensitivity(),
+        "monitored_share_of_true": t.monitored_share(),
         "false_twitches": t.fp,
         "episode_f1": t.episode_f1(),
         "episodes_true": t.ep_tp + t.ep_fn,
@@ -94,6 +96,8 @@ def print_tally(title: str, t: Tally) -> None:
     for i, (lo, hi) in enumerate(PEAK_BANDS_G):
         print(f"  {lo * 1000:4.0f}-{hi * 1000:<4.0f} mg  sensitivity {t.sensitivity(i):5.3f}  (n={t.tp[i] + t.fn[i]})")
     print(f"  all           sensitivity {t.sensitivity():5.3f}  precision {t.precision():5.3f}  (false {t.fp})")
+    print(f"  in monitored time: sensitivity {t.monitored_sensitivity():5.3f} "
+          f"({100 * t.monitored_share():.0f} % of the true twitches fell there)")
     print(f"  episodes      F1 {t.episode_f1():5.3f}  (n={t.ep_tp + t.ep_fn})  "
           f"median |duration error| {t.median_duration_error_s():.2f} s")
 

@@ -26,6 +26,8 @@ class Tally:
     tp: list[int] = field(default_factory=lambda: [0] * len(PEAK_BANDS_G))
     fn: list[int] = field(default_factory=lambda: [0] * len(PEAK_BANDS_G))
     fp: int = 0
+    tp_monitored: int = 0       # true twitches whose onset fell in time the detector monitored ...
+    fn_monitored: int = 0       # ... and of those, the ones it missed
     ep_tp: int = 0
     ep_fp: int = 0
     ep_fn: int = 0
@@ -35,6 +37,8 @@ class Tally:
         self.tp = [a + b for a, b in zip(self.tp, other.tp)]
         self.fn = [a + b for a, b in zip(self.fn, other.fn)]
         self.fp += other.fp
+        self.tp_monitored += other.tp_monitored
+        self.fn_monitored += other.fn_monitored
         self.ep_tp += other.ep_tp
         self.ep_fp += other.ep_fp
         self.ep_fn += other.ep_fn
@@ -44,6 +48,17 @@ class Tally:
         tp = sum(self.tp) if band is None else self.tp[band]
         fn = sum(self.fn) if band is None else self.fn[band]
         return tp / (tp + fn) if tp + fn else float("nan")
+
+    def monitored_sensitivity(self) -> float:
+        """Sensitivity over the true twitches that fell in monitored time (what the detector
+        finds where it says it is looking)."""
+        n = self.tp_monitored + self.fn_monitored
+        return self.tp_monitored / n if n else float("nan")
+
+    def monitored_share(self) -> float:
+        """Share of the scored true twitches that fell in monitored time."""
+        n = sum(self.tp) + sum(self.fn)
+        return (self.tp_monitored + self.fn_monitored) / n if n else float("nan")
 
     def precision(self) -> float:
         tp = sum(self.tp)
@@ -80,11 +95,14 @@ def score(summary: dict, truth: GroundTruth) -> Tally:
             if best is not None:
                 used[best] = True          # outside the scored bands: neither hit nor false
             continue
+        monitored = any(a <= tw.onset_s < b for a, b in summary.get("monitored_spans", []))
         if best is None:
             t.fn[band] += 1
+            t.fn_monitored += monitored
         else:
             used[best] = True
             t.tp[band] += 1
+            t.tp_monitored += monitored
     t.fp = int((~used).sum())
 
     det_eps = [(e["start_s"], e["end_s"]) for e in summary["episodes"]]

@@ -81,8 +81,10 @@ class DetectorParams:
     def validate(self, fs_hz: float) -> None:
         """Raise ConfigError if a value is out of range for this sample rate."""
         self._check_types()
-        if not 50.0 <= fs_hz <= 2000.0:
-            raise ConfigError(f"sample rate {fs_hz} Hz is outside 50–2000 Hz; record at 104, 208 or 416 Hz")
+        # Below about 50 Hz the twitch band is cut short (its top is 0.45 x the rate); 25 Hz still
+        # holds a 35-80 ms contraction's main lobe, so such files are analysed, not refused.
+        if not 25.0 <= fs_hz <= 2000.0:
+            raise ConfigError(f"sample rate {fs_hz} Hz is outside 25–2000 Hz; record at 104, 208 or 416 Hz")
         lo, hi = self.band_hz
         if not 0.5 <= lo < hi:
             raise ConfigError(f"band_hz {self.band_hz} must satisfy 0.5 <= low < high")
