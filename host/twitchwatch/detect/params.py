@@ -73,7 +73,7 @@ class DetectorParams:
     mask_floor_g: float = 0.005         # a transient: envelope over this and over mask_ratio x slow
     mask_ratio: float = 1.5
     mask_delay_s: float = 0.1           # the gate looks this far behind, to hold before the rise
-    mask_hang_s: float = 0.3            # ... and keeps holding this long after (the relaxation)
+    mask_hang_s: float = 0.4            # ... and keeps holding this long after (a relaxation lasts <= 0.3 s)
     warmup_s: float = 1.0               # filters settle after the start and after lost samples
     episode_gap_s: float = 1.5
     episode_min_twitches: int = 2
