@@ -150,8 +150,10 @@ def _method(pdf: ReportPdf, data: ReportData) -> None:
             desc += (f": accelerometer band-passed {band[0]:g}\u2013{band[1]:g} Hz; a twitch is a brief rise "
                      f"above {prm.get('threshold_factor', 4):g}\u00d7 the wearer's own resting level "
                      f"(at least {prm.get('threshold_floor_g', 0.005) * 1000:g} mg); twitches "
-                     f"{prm.get('episode_gap_s', 1.5):g} s or less apart form an episode; periods of "
-                     "voluntary movement (gyroscope, tilt) are excluded")
+                     f"{prm.get('episode_gap_s', 1.5):g} s or less apart form an episode; "
+                     + ("rhythmic, tremor-like bursts are not counted; " if "rhythm_max_crossings" in prm else "")
+                     + "periods of voluntary movement (gyroscope, tilt) and the seconds around them are "
+                     "excluded")
         parts.append(desc)
     pdf.para("Counts come from " + "; ".join(parts or ["an unknown detector"]) + ". The detector version "
              "and parameters are stored with every count, so the numbers can be reproduced from the raw "
