@@ -16,6 +16,7 @@ from scipy import signal
 
 from ..recording import Recording
 from .motion import body_micromotion, movement_segment, rotate, sensor_noise
+from .other_shapes import RENDER as OTHER_SHAPES
 from .truth import GroundTruth, TrueEpisode, TrueTwitch
 from .twitch import random_shape, render
 
@@ -45,6 +46,7 @@ class SimConfig:
     start_wall_s: float = DEFAULT_START_WALL_S
     initial_gravity: tuple[float, float, float] = (0.15, -0.25, 0.95)   # sensor frame, any length
     gyro_bias_dps: tuple[float, float, float] | None = None              # None: random, within ±1
+    twitch_model: str = "project"           # or another shape from model.other_shapes (checks only)
 
 
 def _free_slot(rng: np.random.Generator, busy: np.ndarray, length: int, margin: int) -> int | None:
@@ -82,14 +84,19 @@ def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
 
 
 def _add_twitch(accel: np.ndarray, gyro: np.ndarray, rotvec: np.ndarray, start: int,
-                rng: np.random.Generator, peak_g: float, fs_hz: float) -> TrueTwitch | None:
-    shape = random_shape(rng, peak_g)
-    skin, tilt_rad, tilt_rate = render(shape, fs_hz)
+                rng: np.random.Generator, peak_g: float, fs_hz: float, model: str = "project") -> TrueTwitch | None:
+    if model == "project":
+        shape = random_shape(rng, peak_g)
+        skin, tilt_rad, tilt_rate = render(shape, fs_hz)
+        axis = np.asarray(shape.tilt_axis)
+    else:                                   # another model, for generalisation checks (no tilt)
+        skin = OTHER_SHAPES[model](rng, peak_g, fs_hz)
+        tilt_rad = tilt_rate = np.zeros(skin.shape[0])
+        axis = np.zeros(3)
     end = min(start + skin.shape[0], accel.shape[0])
     k = end - start
     if k <= 0:
         return None
-    axis = np.asarray(shape.tilt_axis)
     accel[start:end] += skin[:k]
     gyro[start:end] += tilt_rate[:k, None] * axis[None, :]
     rotvec[start:end] += tilt_rad[:k, None] * axis[None, :]
@@ -119,7 +126,8 @@ def _place_twitches(rng: np.random.Generator, cfg: SimConfig, still_s: float, bu
         for onset_s in onsets_s:
             peak = base_g if kind == "isolated" else float(
                 np.clip(base_g * rng.uniform(0.75, 1.3), *cfg.peak_g_range))
-            tw = _add_twitch(accel, gyro, rotvec, start + int(round(onset_s * fs_hz)), rng, peak, fs_hz)
+            tw = _add_twitch(accel, gyro, rotvec, start + int(round(onset_s * fs_hz)), rng, peak, fs_hz,
+                             cfg.twitch_model)
             if tw is not None:
                 members.append(tw)
         if kind == "episode" and len(members) >= 2:
