@@ -19,7 +19,7 @@ def monitored_at(out, t_s):
     return any(s.start <= i < s.end for s in out.monitored)
 
 
-@pytest.mark.parametrize("tilt_deg", [0.5, 1.0, 2.0])
+@pytest.mark.parametrize("tilt_deg", [0.5, 1.0, 2.0, 5.0])
 def test_large_twitches_with_their_own_tilt_are_counted(tilt_deg):
     accel, gyro = still_background(40.0)
     times = [8.0, 8.5, 9.1, 9.5, 10.2, 20.0, 30.0]          # an episode and two isolated twitches

@@ -60,8 +60,10 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
     idx = np.arange(n)
     transient = np.flatnonzero(transient_mask(env, slow, params))
     covered = np.zeros(n, dtype=bool)
+    gyro_covered = np.zeros(n, dtype=bool)
     for t in transient:
         covered[t: t + d.mask_delay_n + d.mask_hang_n + 1] = True
+        gyro_covered[t: t + d.mask_delay_n + d.mask_gyro_hang_n + 1] = True
     smooth = _filt(d.smooth_sos, accel)
     late_raw = np.concatenate((np.repeat(accel[:1], d.mask_delay_n, axis=0), accel))[:n]
     late_smooth = np.concatenate((np.repeat(smooth[:1], d.mask_delay_n, axis=0), smooth))[:n]
@@ -81,7 +83,7 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
     for start in range(0, n, d.block_n):
         sl = slice(start, min(start + d.block_n, n))
         q, local, still = block_stats(env[sl][None], low[sl][None], None if gyro is None else gyro[sl][None],
-                               covered[sl][None], lostwarm[sl][None], params)
+                               gyro_covered[sl][None], lostwarm[sl][None], params)
         quantiles.append(float(q[0]))
         locals_.append(float(local[0]))
         stills.append(bool(still[0]))

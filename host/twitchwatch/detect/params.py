@@ -74,6 +74,7 @@ class DetectorParams:
     mask_ratio: float = 1.5
     mask_delay_s: float = 0.1           # the gate looks this far behind, to hold before the rise
     mask_hang_s: float = 0.4            # ... and keeps holding this long after (a relaxation lasts <= 0.3 s)
+    mask_gyro_hang_s: float = 0.6       # the rotation of a large twitch dies away more slowly
     warmup_s: float = 1.0               # filters settle after the start and after lost samples
     episode_gap_s: float = 1.5
     episode_min_twitches: int = 2
@@ -120,7 +121,7 @@ class DetectorParams:
         for name in ("gate_guard_blocks", "gate_settle_blocks", "rhythm_max_crossings"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
-        for name in ("refractory_s", "onset_backtrack_s", "mask_delay_s", "mask_hang_s", "warmup_s"):
+        for name in ("refractory_s", "onset_backtrack_s", "mask_delay_s", "mask_gyro_hang_s", "mask_hang_s", "warmup_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.baseline_blocks < 1 or not 1 <= self.baseline_min_blocks <= self.baseline_blocks:
@@ -184,6 +185,7 @@ class Design:
     backtrack_n: int
     mask_delay_n: int
     mask_hang_n: int
+    mask_gyro_hang_n: int
     rhythm_n: int
     warmup_n: int
     episode_gap_n: int
@@ -210,6 +212,7 @@ def design(params: DetectorParams, fs_hz: float) -> Design:
         backtrack_n=n(params.onset_backtrack_s),
         mask_delay_n=n(params.mask_delay_s),
         mask_hang_n=n(params.mask_hang_s),
+        mask_gyro_hang_n=n(params.mask_gyro_hang_s),
         rhythm_n=max(1, n(params.rhythm_window_s)),
         warmup_n=n(params.warmup_s),
         episode_gap_n=n(params.episode_gap_s),
@@ -249,7 +252,7 @@ def block_stats(env: np.ndarray, low: np.ndarray, gyro: np.ndarray | None, cover
     level (a lower quantile) and stillness.
 
     ``env`` (k, n), ``low`` (k, n, 3) gate-band acceleration, ``gyro`` (k, n, 3) or None,
-    ``covered`` (k, n) samples hidden from the gyro test, ``lostwarm`` (k, n).
+    ``covered`` (k, n) samples hidden from the gyro test (near a transient), ``lostwarm`` (k, n).
     """
     quantile, local = np.quantile(env, [params.baseline_quantile, params.local_quantile], axis=1)
     still = (np.sqrt(np.sum(low.var(axis=1), axis=1)) < params.gate_accel_sd_g) & ~lostwarm.any(axis=1)

@@ -128,7 +128,7 @@ class TwitchDetector:
         if gyro is not None:
             gyro, self._hold_g = _hold(gyro, lost, self._hold_g)
         idx = np.arange(i0, i0 + n)
-        band_xyz, band_g, env, slow, low, gyro_late, covered = self._front_end(idx, accel, gyro)
+        band_xyz, band_g, env, slow, low, gyro_late, gyro_covered = self._front_end(idx, accel, gyro)
         self._band_hist = np.concatenate((self._band_hist, band_xyz))   # for the rhythm test
 
         # Lost samples and the warm-up after them (and after the start).
@@ -136,7 +136,7 @@ class TwitchDetector:
         self._last_lost = int(last_lost[-1])
         lostwarm = idx <= last_lost + self._d.warmup_n
 
-        thr, quiet = self._blocks(env, low, gyro_late, covered, lostwarm)
+        thr, quiet = self._blocks(env, low, gyro_late, gyro_covered, lostwarm)
         self.samples_seen = i0 + n
         self._find_candidates(i0, band_g, env, slow, thr)
         self._decide(out, final=False)
@@ -186,6 +186,7 @@ class TwitchDetector:
         last = np.maximum.accumulate(np.where(transient_mask(env, slow, self.params), idx, self._last_transient))
         self._last_transient = int(last[-1])
         covered = idx - last <= d.mask_delay_n + d.mask_hang_n
+        gyro_covered = idx - last <= d.mask_delay_n + d.mask_gyro_hang_n
         late, self._late_a = _delay(np.concatenate((accel, f["smooth"](accel)), axis=1), self._late_a)
         held, self._held_a = _hold(late[:, 3:], covered, self._held_a)
         low = f["low"](np.where(covered[:, None], held, late[:, :3]))
@@ -193,7 +194,7 @@ class TwitchDetector:
         if gyro is not None:
             assert self._late_g is not None
             late_g, self._late_g = _delay(gyro, self._late_g)
-        return band_xyz, band_g, env, slow, low, late_g, covered
+        return band_xyz, band_g, env, slow, low, late_g, gyro_covered
 
     def _blocks(self, env, low, gyro, covered, lostwarm) -> tuple[np.ndarray, np.ndarray]:
         """Complete blocks: stillness (gate) and baseline. Returns the per-sample threshold in
