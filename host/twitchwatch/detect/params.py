@@ -155,7 +155,9 @@ class DetectorParams:
         known = {f.name for f in fields(cls)}
         unknown = set(raw) - known
         if unknown:
-            raise ConfigError(f"unknown detector parameters {sorted(unknown)}; is this from a newer twitchwatch?")
+            raise ConfigError(f"unknown detector parameters {sorted(unknown)}: they belong to another detector "
+                              f"version (this is {DETECTOR_VERSION}); remove them or start from "
+                              "'twitchwatch analyze --json' output of this version")
         return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items()})
 
 
