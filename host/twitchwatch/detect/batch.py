@@ -57,7 +57,6 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
                                              zi=np.zeros((d.slow_sos.shape[0], 2)))[0], 0.0))
     # Gate input: delayed by D samples; wherever a transient was seen within the last D + hang
     # samples it is the smoothed input as it was just before (the twitch itself stays unseen).
-    idx = np.arange(n)
     transient = np.flatnonzero(transient_mask(env, slow, params))
     covered = np.zeros(n, dtype=bool)
     gyro_covered = np.zeros(n, dtype=bool)
@@ -78,12 +77,11 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
     lostwarm[: d.warmup_n] = True
     for i in np.flatnonzero(lost):
         lostwarm[i: i + d.warmup_n + 1] = True
-    del idx
     quantiles, locals_, stills = [], [], []
     for start in range(0, n, d.block_n):
         sl = slice(start, min(start + d.block_n, n))
         q, local, still = block_stats(env[sl][None], low[sl][None], None if gyro is None else gyro[sl][None],
-                               gyro_covered[sl][None], lostwarm[sl][None], params)
+                                      gyro_covered[sl][None], lostwarm[sl][None], params)
         quantiles.append(float(q[0]))
         locals_.append(float(local[0]))
         stills.append(bool(still[0]))

@@ -73,8 +73,7 @@ class TwitchDetector:
         self._open: dict[str, np.ndarray] = {}
         # Block stillness and the monitored decision (block k is monitored when blocks
         # k-settle..k+guard are still; decided once block k+guard is complete).
-        self._blocks_done = 0
-        self._still: list[bool] = []             # still flags of blocks [_still_base, _blocks_done)
+        self._still: list[bool] = []             # still flags of the complete blocks from _still_base on
         self._still_base = 0
         self._mon: list[bool] = []               # monitored flags of blocks [_mon_base, _mon_done)
         self._mon_base = 0
@@ -153,7 +152,7 @@ class TwitchDetector:
         if self._open and self._open["env"].size:
             o = self._open
             _, _, still = block_stats(o["env"][None], o["low"][None], None if o["gyro"] is None else o["gyro"][None],
-                                   o["cov"][None], o["lw"][None], self.params)
+                                      o["cov"][None], o["lw"][None], self.params)
             self._still.append(bool(still[0]))
             self._open = {}
         self._decide(out, final=True)
@@ -214,7 +213,7 @@ class TwitchDetector:
             def shaped(x):
                 return None if x is None else x[:m].reshape((k, block_n) + x.shape[1:])
             values, local, still = block_stats(shaped(parts["env"]), shaped(parts["low"]), shaped(parts["gyro"]),
-                                        shaped(parts["cov"]), shaped(parts["lw"]), self.params)
+                                               shaped(parts["cov"]), shaped(parts["lw"]), self.params)
             for j in range(k):
                 end = (j + 1) * block_n - fill          # chunk-relative end of block j
                 thr[pos:end] = self.threshold_g
@@ -228,7 +227,6 @@ class TwitchDetector:
                         self._baseline_g = new
                 self.threshold_g = max(self._baseline_g, self.params.local_factor * float(local[j]))
             self._still.extend(bool(v) for v in still)
-            self._blocks_done += k
         thr[pos:] = self.threshold_g
         quiet[pos:] &= self._last_still
         self._open = {key: (None if v is None else v[m:].copy()) for key, v in parts.items()}
