@@ -162,10 +162,11 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
             merged.append([onset, offset])
     # A twitch began where the envelope last left the 'off' zone (at most backtrack_n earlier).
     last_off = np.maximum.accumulate(np.where(off & ~on, np.arange(n), -1))
-    for crossing, offset in merged:
+    onsets = [max(int(last_off[crossing]) + 1, crossing - d.backtrack_n) for crossing, _ in merged]
+    for i, (crossing, offset) in enumerate(merged):
         if offset is None:
             continue
-        onset = max(int(last_off[crossing]) + 1, crossing - d.backtrack_n)
+        onset = onsets[i]
         if not d.min_twitch_n <= offset - onset <= d.max_twitch_n or bad[onset:offset].any():
             continue
         on_mask = np.zeros(offset - crossing, dtype=bool)
@@ -173,7 +174,10 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
             on_mask[a - crossing:b - crossing] = True
         values = np.where(on_mask, fe.band_g[crossing:offset], -1.0)
         k = int(np.argmax(values))
-        window = fe.band_xyz[onset:min(onset + d.rhythm_n, n)]
+        end = min(onset + d.rhythm_n, n)
+        if i + 1 < len(merged):                        # the next twitch is not this one's rhythm
+            end = min(end, onsets[i + 1])
+        window = fe.band_xyz[onset:end]
         level = params.rhythm_level * float(thr[crossing])
         if sign_changes(window, fe.band_xyz[crossing + k], level) > params.rhythm_max_crossings:
             continue                                   # tremor-like, not a twitch

@@ -42,6 +42,7 @@ class _Candidate:
     peak: int
     peak_g: float
     threshold_g: float          # in force at onset
+    next_onset: int | None = None   # onset of the candidate after this one, once it has begun
 
 
 class TwitchDetector:
@@ -85,6 +86,7 @@ class TwitchDetector:
         self._last_off = -1                      # index of the latest sample in the 'off' zone
         self._cand: _Candidate | None = None
         self._to_confirm: list[_Candidate] = []
+        self._previous: _Candidate | None = None   # the latest candidate begun (for next_onset)
         self._span_start: int | None = None
         self._episode: list[Twitch] = []
         self._band_hist = np.zeros((0, 3))       # band-passed samples from _band_base on
@@ -256,7 +258,9 @@ class TwitchDetector:
                     if cand is not None and cand.offset is not None:
                         self._finalize(cand)
                     onset = max(int(last_off[a]) + 1, crossing - self._d.backtrack_n)
-                    cand = self._cand = _Candidate(onset, None, crossing, -1.0, float(thr[a]))
+                    if self._previous is not None:
+                        self._previous.next_onset = onset
+                    cand = self._cand = self._previous = _Candidate(onset, None, crossing, -1.0, float(thr[a]))
             assert cand is not None
             lo, stop = max(a, 0), (n if b is None else b)
             if stop > lo:
@@ -337,7 +341,10 @@ class TwitchDetector:
     def _steady(self, cand: _Candidate) -> bool:
         """The rhythm test: not a tremor-like oscillation (see DetectorParams.rhythm_*)."""
         base = self._band_base
-        window = self._band_hist[cand.onset - base:min(cand.onset + self._d.rhythm_n, self.samples_seen) - base]
+        end = min(cand.onset + self._d.rhythm_n, self.samples_seen)
+        if cand.next_onset is not None:          # the next twitch is not this one's rhythm
+            end = min(end, cand.next_onset)
+        window = self._band_hist[cand.onset - base:end - base]
         level = self.params.rhythm_level * cand.threshold_g
         return sign_changes(window, self._band_hist[cand.peak - base], level) <= self.params.rhythm_max_crossings
 
