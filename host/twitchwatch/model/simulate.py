@@ -35,6 +35,7 @@ class SimConfig:
     peak_g_range: tuple[float, float] = (0.015, 0.2)
     episode_s_range: tuple[float, float] = (3.0, 5.0)
     mean_interval_s: float = 0.55           # mean onset-to-onset interval inside an episode
+    min_interval_s: float = 0.3             # ... and the shortest one
     movement_fraction: float = 0.2          # share of time in voluntary movement
     walking_share: float = 0.2              # share of movement bouts that are walking
     accel_density_ug: float = 70.0          # LSM6DSO high-performance mode, per sqrt(Hz)
@@ -68,7 +69,7 @@ def _episode_onsets(rng: np.random.Generator, cfg: SimConfig) -> np.ndarray:
     length_s = rng.uniform(*cfg.episode_s_range)
     onsets = [0.0]
     while True:
-        gap = max(0.3, rng.gamma(4.0, cfg.mean_interval_s / 4.0))
+        gap = max(cfg.min_interval_s, rng.gamma(4.0, cfg.mean_interval_s / 4.0))
         if onsets[-1] + gap > length_s - 0.2:
             break
         onsets.append(onsets[-1] + gap)
