@@ -57,9 +57,12 @@ def run(args: argparse.Namespace) -> int:
     printed = False
     for name in files:
         try:
-            rec = read_recording(name)
-            params.validate(rec.fs_hz)
-            summary = summarise(rec, run_detector(rec, params), params, file=name)
+            if name.lower().endswith(".twr"):       # decoded piece by piece: bounded memory
+                summary = _analyse_native(name, params)
+            else:
+                rec = read_recording(name)
+                params.validate(rec.fs_hz)
+                summary = summarise(rec, run_detector(rec, params), params, file=name)
         except TwitchwatchError as err:
             msg = str(err)
             print(f"twitchwatch: {msg if name in msg else f'{name}: {msg}'}", file=sys.stderr)
@@ -76,3 +79,16 @@ def run(args: argparse.Namespace) -> int:
             print(("\n" if printed else "") + describe(summary), flush=True)
             printed = True
     return status
+
+
+def _analyse_native(name: str, params) -> dict:
+    from ..detect.summary import CHUNK_N, run_detector_chunks, summary_of
+    from ..io.native import scan_native
+
+    scan = scan_native(name)
+    params.validate(scan.fs_hz)
+    out, lost_n = run_detector_chunks(scan.fs_hz, scan.chunks(CHUNK_N), params)
+    h = scan.header
+    return summary_of(out, params, fs_hz=scan.fs_hz, n_samples=scan.n_samples, lost_n=lost_n,
+                      start_wall_s=h["start_wall_s"], site=h["site"], side=h["side"], cut_note=scan.cut_note,
+                      file=name)

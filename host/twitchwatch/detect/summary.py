@@ -5,6 +5,8 @@ The contract (docs/analyze-json.md) is what other tools and the benchmarks read:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from ..recording import Recording
@@ -19,31 +21,52 @@ CHUNK_N = 1 << 16     # ~5 min at 208 Hz: bounded memory for long recordings
 def run_detector(rec: Recording, params: DetectorParams = DetectorParams(),
                  calibration: Calibration | None = None) -> DetectorOutput:
     """The streaming detector over a whole recording, in bounded-memory chunks."""
-    det = TwitchDetector(rec.fs_hz, params, calibration)
+    def pieces():
+        for start in range(0, rec.n_samples, CHUNK_N):
+            yield (rec.accel_g[start:start + CHUNK_N],
+                   None if rec.gyro_dps is None else rec.gyro_dps[start:start + CHUNK_N])
+    return run_detector_chunks(rec.fs_hz, pieces(), params, calibration)[0]
+
+
+def run_detector_chunks(fs_hz: float, pieces: Iterable[tuple[np.ndarray, np.ndarray | None]],
+                        params: DetectorParams = DetectorParams(),
+                        calibration: Calibration | None = None) -> tuple[DetectorOutput, int]:
+    """The streaming detector over consecutive ``(accel_g, gyro_dps)`` pieces (e.g. decoded
+    from a file piece by piece, so a long recording never sits in memory whole). Returns the
+    output and the number of lost (NaN) samples seen."""
+    det = TwitchDetector(fs_hz, params, calibration)
     out = DetectorOutput()
-    for start in range(0, rec.n_samples, CHUNK_N):
-        gyro = None if rec.gyro_dps is None else rec.gyro_dps[start:start + CHUNK_N]
-        out.extend(det.process(rec.accel_g[start:start + CHUNK_N], gyro))
+    lost = 0
+    for accel, gyro in pieces:
+        lost += int((~np.isfinite(accel).all(axis=1)).sum())
+        out.extend(det.process(accel, gyro))
     out.extend(det.finish())
-    return out
+    return out, lost
 
 
 def summarise(rec: Recording, out: DetectorOutput, params: DetectorParams, file: str = "") -> dict:
     """The per-file JSON object of ``twitchwatch analyze --json``."""
-    fs = rec.fs_hz
-    lost = int(rec.lost_mask.sum())
+    return summary_of(out, params, fs_hz=rec.fs_hz, n_samples=rec.n_samples, lost_n=int(rec.lost_mask.sum()),
+                      start_wall_s=rec.start_wall_s, site=rec.site, side=rec.side, cut_note=rec.cut_note,
+                      file=file)
+
+
+def summary_of(out: DetectorOutput, params: DetectorParams, *, fs_hz: float, n_samples: int, lost_n: int,
+               start_wall_s: float | None, site: str, side: str, cut_note: str | None, file: str = "") -> dict:
+    """:func:`summarise` from the recording's facts rather than the recording itself."""
+    fs = fs_hz
     return {
         "file": file,
         "detector": detector_info(params),
         "fs_hz": round(fs, 4),
-        "duration_s": round(rec.duration_s, 4),
+        "duration_s": round(n_samples / fs, 4),
         "monitored_s": round(sum(s.end - s.start for s in out.monitored) / fs, 4),
         "monitored_spans": [[round(s.start / fs, 4), round(s.end / fs, 4)] for s in out.monitored],
-        "lost_s": round(lost / fs, 4),
-        "start_wall_s": rec.start_wall_s,
-        "site": rec.site,
-        "side": rec.side,
-        "cut_note": rec.cut_note,
+        "lost_s": round(lost_n / fs, 4),
+        "start_wall_s": start_wall_s,
+        "site": site,
+        "side": side,
+        "cut_note": cut_note,
         "twitches": [t.as_dict(fs) for t in out.twitches],
         "episodes": [e.as_dict(fs) for e in out.episodes],
     }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import struct
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,47 @@ from ._twr import (
 )
 
 
+@dataclass
+class NativeScan:
+    """A validated ``.twr`` file, not yet decoded: its header, where each good block's samples
+    lie in the file bytes, how many samples it spans, and what was cut (if anything)."""
+
+    path: Path
+    header: dict[str, Any]
+    buf: bytes
+    blocks: list[tuple[int, int, int]]          # (payload offset, first index, n), by first index
+    n_samples: int
+    cut_note: str | None
+    meta: dict[str, str]
+    _firsts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._firsts = [first for _, first, _ in self.blocks]
+
+    @property
+    def fs_hz(self) -> float:
+        return float(self.header["fs_hz"])
+
+    def physical(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Samples ``[start, stop)`` in g and deg/s; lost samples are NaN."""
+        n_ch = 6 if self.header["has_gyro"] else 3
+        raw = np.full((stop - start, n_ch), LOST_VALUE, dtype="<i2")
+        k = max(bisect.bisect_right(self._firsts, start) - 1, 0)
+        for off, first, n in self.blocks[k:]:
+            if first >= stop:
+                break
+            lo, hi = max(first, start), min(first + n, stop)
+            if lo < hi:
+                rows = np.frombuffer(self.buf, dtype="<i2", count=n * n_ch, offset=off).reshape(n, n_ch)
+                raw[lo - start:hi - start] = rows[lo - first:hi - first]
+        return raw_to_physical(raw, self.header)
+
+    def chunks(self, chunk_n: int) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """The whole recording as consecutive pieces of at most ``chunk_n`` samples."""
+        for start in range(0, self.n_samples, chunk_n):
+            yield self.physical(start, min(start + chunk_n, self.n_samples))
+
+
 def read_native(path: str | os.PathLike[str]) -> Recording:
     """Read a ``.twr`` file into a :class:`Recording`.
 
@@ -27,6 +71,17 @@ def read_native(path: str | os.PathLike[str]) -> Recording:
     tail is dropped and described in ``Recording.cut_note``; so is a file whose writer never
     reached ``close()``. A damaged header raises :class:`RecordingError`.
     """
+    scan = scan_native(path)
+    accel, gyro = scan.physical(0, scan.n_samples)
+    h = scan.header
+    return Recording(
+        fs_hz=scan.fs_hz, accel_g=accel, gyro_dps=gyro, start_wall_s=h["start_wall_s"],
+        device=h["device"], site=h["site"], side=h["side"], meta=scan.meta, cut_note=scan.cut_note,
+    )
+
+
+def scan_native(path: str | os.PathLike[str]) -> NativeScan:
+    """Validate a ``.twr`` file block by block without decoding its samples (see read_native)."""
     p = Path(path)
     buf = read_file_bytes(p)
     header, pos = _read_header(buf, p)
@@ -77,11 +132,6 @@ def read_native(path: str | os.PathLike[str]) -> Recording:
             break
 
     n_total = end_info["n_samples"] if end_info is not None else next_index
-    raw = np.full((n_total, n_ch), LOST_VALUE, dtype="<i2")
-    for off, first, n in blocks:
-        raw[first:first + n] = np.frombuffer(buf, dtype="<i2", count=n * n_ch, offset=off).reshape(n, n_ch)
-    accel, gyro = raw_to_physical(raw, header)
-
     notes = []
     if cut is not None:
         notes.append(f"dropped {size - pos} bytes from {cut}; data after sample {next_index} "
@@ -92,11 +142,7 @@ def read_native(path: str | os.PathLike[str]) -> Recording:
     meta = dict(header["meta"])
     if end_info is not None and end_info.get("clipped_samples", 0) > 0:
         meta["clipped_samples"] = str(int(end_info["clipped_samples"]))
-    return Recording(
-        fs_hz=fs_hz, accel_g=accel, gyro_dps=gyro, start_wall_s=header["start_wall_s"],
-        device=header["device"], site=header["site"], side=header["side"], meta=meta,
-        cut_note="; ".join(notes) if notes else None,
-    )
+    return NativeScan(p, header, buf, blocks, n_total, "; ".join(notes) if notes else None, meta)
 
 
 def _read_header(buf: bytes, p: Path) -> tuple[dict[str, Any], int]:

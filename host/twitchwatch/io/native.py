@@ -6,7 +6,7 @@ in the sensor's own LSB units. The writer appends a block at least every ``flush
 thread) with one ``os.write`` on an ``O_APPEND`` descriptor, and ``fsync``s at most once per
 ``fsync_interval_s``. A ``kill -9`` therefore loses at most the last ~1.25 s (the page cache
 survives a process kill; ``fsync`` bounds what a power cut can take). ``read_native`` lives in
-``_native_read`` and is re-exported here.
+``_native_read`` and is re-exported here (with ``scan_native``, which validates without decoding).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 from .. import __version__
 from ..errors import RecordingError
 from ._common import ACCEL_LSB_G, GYRO_LSB_DPS, check_fs, check_meta, check_site_side, open_new_file
-from ._native_read import read_native
+from ._native_read import NativeScan, read_native, scan_native
 from ._twr import (
     BLOCK_HEAD,
     BLOCK_MAGIC,
@@ -40,7 +40,7 @@ from ._twr import (
     RAW_MAX,
 )
 
-__all__ = ["NativeWriter", "read_native"]
+__all__ = ["NativeWriter", "NativeScan", "read_native", "scan_native"]
 
 
 class NativeWriter:
