@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import os
 import zlib
 from pathlib import Path
@@ -40,6 +41,7 @@ def read_csv(path: str | os.PathLike[str]) -> Recording:
     p = Path(path)
     text = _read_text(p)
     header, columns, body, body_line = _split_header(text, p)
+    del text                                   # the body is a copy; keep one text in memory, not two
     col_index = _check_columns(columns, p, body_line - 1)
     data = _parse_body(body, body_line, len(columns), p)
     _check_finite(data, columns, body_line, p)
@@ -225,19 +227,34 @@ def _check_columns(columns: list[str], p: Path, line_no: int) -> dict[str, int]:
 def _parse_body(body: str, first_line: int, n_cols: int, p: Path) -> np.ndarray:
     if not body.strip():
         raise RecordingError(f"{p}: has a header but no samples")
-    body = body.rstrip()
-    blank = body.replace("\r", "").find("\n\n")
-    if blank >= 0:
-        line_no = first_line + body.replace("\r", "").count("\n", 0, blank) + 1
+    end = len(body)
+    while end and body[end - 1].isspace():     # trailing blank lines are fine (no copy of the body)
+        end -= 1
+    blank = _BLANK_LINE.search(body, 0, end)
+    if blank is not None:
+        line_no = first_line + body.count("\n", 0, blank.start()) + 1
         raise RecordingError(f"{p}: line {line_no} is empty; remove blank lines between samples")
-    try:
-        data = np.loadtxt(io.StringIO(body), delimiter=",", dtype=np.float64, ndmin=2, comments=None)
-    except ValueError:
-        data = None
-    if data is None or data.shape[1] != n_cols:
-        _diagnose_body(body, first_line, n_cols, p)
-        raise RecordingError(f"{p}: cannot parse the samples; expected {n_cols} numbers per line")  # pragma: no cover
-    return data
+    # Parsed a few MB at a time: one text copy for the parser at a time, not a second whole body.
+    pieces = []
+    start = 0
+    while start < end:
+        stop = body.find("\n", min(start + _PIECE_CHARS, end))
+        stop = end if stop < 0 or stop > end else stop
+        try:
+            data = np.loadtxt(io.StringIO(body[start:stop]), delimiter=",", dtype=np.float64, ndmin=2,
+                              comments=None)
+        except ValueError:
+            data = None
+        if data is None or data.shape[1] != n_cols:
+            _diagnose_body(body[:end], first_line, n_cols, p)
+            raise RecordingError(f"{p}: cannot parse the samples; expected {n_cols} numbers per line")  # pragma: no cover
+        pieces.append(data)
+        start = stop + 1
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+
+_BLANK_LINE = re.compile(r"\n\r*\n")
+_PIECE_CHARS = 4 << 20
 
 
 def _diagnose_body(body: str, first_line: int, n_cols: int, p: Path) -> None:
