@@ -42,6 +42,14 @@ def run_link(sensor_s: float, speed: float, faults: Faults = Faults(), inject=No
         want = int(sensor_s * cfg.fs_hz)
         injector = asyncio.create_task(inject(sensor)) if inject else None
 
+        async def stop_after_injections():
+            # Stop injecting first and let packets already on the air arrive, so every packet
+            # the sensor injected was sent while the host was still listening.
+            if injector:
+                injector.cancel()
+                await asyncio.sleep(0.2)
+            await src.stop()
+
         async def consume():
             n, stopper = 0, None
             async for ch in src.chunks():     # runs until stop() has flushed everything
@@ -49,7 +57,7 @@ def run_link(sensor_s: float, speed: float, faults: Faults = Faults(), inject=No
                 chunks.append(ch)
                 n += len(ch)
                 if n >= want and stopper is None:
-                    stopper = asyncio.create_task(src.stop())
+                    stopper = asyncio.create_task(stop_after_injections())
             if stopper is not None:
                 await stopper
 
