@@ -9,8 +9,7 @@ from twitchwatch.model.simulate import SimConfig, simulate
 
 REC, _ = simulate(SimConfig(duration_s=25.0, fs_hz=104.0, seed=12, episodes_per_hour=700,
                             isolated_per_hour=700, movement_fraction=0.3))
-PARAMS = DetectorParams(baseline_min_blocks=2, gate_guard_blocks=2, gate_settle_blocks=3,
-                        local_factor=3.0)
+PARAMS = DetectorParams(baseline_min_blocks=2, gate_guard_blocks=2, gate_settle_blocks=3)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

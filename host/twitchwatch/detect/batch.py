@@ -25,7 +25,6 @@ class FrontEnd:
     slow_g: np.ndarray       # slow envelope, follows a train of twitches
     lostwarm: np.ndarray     # lost samples and the warm-up after them / after the start
     block_quantile: np.ndarray   # per block (the last may be partial): envelope quantile
-    block_local: np.ndarray      # per block: the local level (lower quantile)
     block_still: np.ndarray      # per block: still by the motion gate
 
 
@@ -77,16 +76,14 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
     lostwarm[: d.warmup_n] = True
     for i in np.flatnonzero(lost):
         lostwarm[i: i + d.warmup_n + 1] = True
-    quantiles, locals_, stills = [], [], []
+    quantiles, stills = [], []
     for start in range(0, n, d.block_n):
         sl = slice(start, min(start + d.block_n, n))
-        q, local, still = block_stats(env[sl][None], low[sl][None], None if gyro is None else gyro[sl][None],
-                                      gyro_covered[sl][None], lostwarm[sl][None], params)
+        q, still = block_stats(env[sl][None], low[sl][None], None if gyro is None else gyro[sl][None],
+                               gyro_covered[sl][None], lostwarm[sl][None], params)
         quantiles.append(float(q[0]))
-        locals_.append(float(local[0]))
         stills.append(bool(still[0]))
-    return FrontEnd(band_xyz, band_g, env, slow, lostwarm, np.array(quantiles), np.array(locals_),
-                   np.array(stills, dtype=bool))
+    return FrontEnd(band_xyz, band_g, env, slow, lostwarm, np.array(quantiles), np.array(stills, dtype=bool))
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -100,13 +97,13 @@ def _thresholds(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Ca
     if calibration is not None:
         baseline = [calibration.noise_g] * params.baseline_min_blocks
     level = threshold_from_baseline(params, baseline) or params.threshold_initial_g
-    thr = np.full(n, level)
-    for k in range(n // d.block_n):                   # complete blocks only
+    in_force = [level]                                # during block 0, then after each complete block
+    for k in range(n // d.block_n):
         if fe.block_still[k]:
             baseline = (baseline + [float(fe.block_quantile[k])])[-params.baseline_blocks:]
             level = threshold_from_baseline(params, baseline) or level
-        thr[(k + 1) * d.block_n:] = max(level, params.local_factor * float(fe.block_local[k]))
-    return thr
+        in_force.append(level)
+    return np.repeat(in_force, d.block_n)[:n]
 
 
 def monitored_blocks(still: np.ndarray, guard: int, settle: int) -> np.ndarray:

@@ -31,11 +31,6 @@ class DetectorParams:
     threshold_factor: float = 2.5
     threshold_floor_g: float = 0.005    # about 5 sigma of an LSM6DSx's own noise in this band
     threshold_initial_g: float = 0.012  # until enough still time has been seen (or a calibration)
-    # Local level: the threshold is at least local_factor x the previous block's envelope
-    # quantile, so a hand that has just settled (noisier than the long-run baseline) is held to
-    # a higher bar. A low quantile, so a twitch in that block barely moves it.
-    local_quantile: float = 0.5
-    local_factor: float = 0.0
     release_ratio: float = 0.5          # hysteresis: a twitch ends below this share of the threshold
     # Twitches in a fused train never let the envelope fall below the threshold. A slow envelope
     # follows the train; a twitch starts when the fast one rises above rise_ratio x the slow one
@@ -102,10 +97,6 @@ class DetectorParams:
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
-        if not 0.0 <= self.local_quantile <= 1.0:
-            raise ConfigError(f"local_quantile must be between 0 and 1, got {self.local_quantile}")
-        if self.local_factor < 0:
-            raise ConfigError(f"local_factor must not be negative, got {self.local_factor}")
         if not 0.0 <= self.baseline_quantile <= 1.0:
             raise ConfigError(f"baseline_quantile must be between 0 and 1, got {self.baseline_quantile}")
         if not 0.0 <= self.fall_ratio < self.rise_ratio:
@@ -249,14 +240,13 @@ def transient_mask(env: np.ndarray, slow: np.ndarray, params: DetectorParams) ->
 
 
 def block_stats(env: np.ndarray, low: np.ndarray, gyro: np.ndarray | None, covered: np.ndarray,
-                lostwarm: np.ndarray, params: DetectorParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per complete block (first axis): the envelope quantile for the baseline, the local
-    level (a lower quantile) and stillness.
+                lostwarm: np.ndarray, params: DetectorParams) -> tuple[np.ndarray, np.ndarray]:
+    """Per complete block (first axis): the envelope quantile for the baseline, and stillness.
 
     ``env`` (k, n), ``low`` (k, n, 3) gate-band acceleration, ``gyro`` (k, n, 3) or None,
     ``covered`` (k, n) samples hidden from the gyro test (near a transient), ``lostwarm`` (k, n).
     """
-    quantile, local = np.quantile(env, [params.baseline_quantile, params.local_quantile], axis=1)
+    quantile = np.quantile(env, params.baseline_quantile, axis=1)
     still = (np.sqrt(np.sum(low.var(axis=1), axis=1)) < params.gate_accel_sd_g) & ~lostwarm.any(axis=1)
     if gyro is not None:
         weight = ~covered
@@ -264,7 +254,7 @@ def block_stats(env: np.ndarray, low: np.ndarray, gyro: np.ndarray | None, cover
         mean = np.sum(gyro * weight[:, :, None], axis=1) / count[:, None]
         dev = np.sum((gyro - mean[:, None, :]) ** 2, axis=2)
         still &= np.sqrt(np.sum(dev * weight, axis=1) / count) < params.gate_gyro_sd_dps
-    return quantile, local, still
+    return quantile, still
 
 
 def sign_changes(window: np.ndarray, direction: np.ndarray, level_g: float) -> int:

@@ -68,8 +68,7 @@ class TwitchDetector:
         self._baseline: deque[float] = deque(maxlen=params.baseline_blocks)
         if calibration is not None:
             self._baseline.extend([calibration.noise_g] * params.baseline_min_blocks)
-        self._baseline_g = threshold_from_baseline(params, self._baseline) or params.threshold_initial_g
-        self.threshold_g = self._baseline_g
+        self.threshold_g = threshold_from_baseline(params, self._baseline) or params.threshold_initial_g
         # The open (incomplete) block: per-sample inputs of the block statistics.
         self._open: dict[str, np.ndarray] = {}
         # Block stillness and the monitored decision (block k is monitored when blocks
@@ -153,8 +152,8 @@ class TwitchDetector:
         self._cand = None                    # a twitch still rising at the end is incomplete
         if self._open and self._open["env"].size:
             o = self._open
-            _, _, still = block_stats(o["env"][None], o["low"][None], None if o["gyro"] is None else o["gyro"][None],
-                                      o["cov"][None], o["lw"][None], self.params)
+            _, still = block_stats(o["env"][None], o["low"][None], None if o["gyro"] is None else o["gyro"][None],
+                                   o["cov"][None], o["lw"][None], self.params)
             self._still.append(bool(still[0]))
             self._open = {}
         self._decide(out, final=True)
@@ -214,8 +213,8 @@ class TwitchDetector:
         if k:
             def shaped(x):
                 return None if x is None else x[:m].reshape((k, block_n) + x.shape[1:])
-            values, local, still = block_stats(shaped(parts["env"]), shaped(parts["low"]), shaped(parts["gyro"]),
-                                               shaped(parts["cov"]), shaped(parts["lw"]), self.params)
+            values, still = block_stats(shaped(parts["env"]), shaped(parts["low"]), shaped(parts["gyro"]),
+                                        shaped(parts["cov"]), shaped(parts["lw"]), self.params)
             for j in range(k):
                 end = (j + 1) * block_n - fill          # chunk-relative end of block j
                 thr[pos:end] = self.threshold_g
@@ -226,8 +225,7 @@ class TwitchDetector:
                     self._baseline.append(float(values[j]))
                     new = threshold_from_baseline(self.params, self._baseline)
                     if new is not None:
-                        self._baseline_g = new
-                self.threshold_g = max(self._baseline_g, self.params.local_factor * float(local[j]))
+                        self.threshold_g = new
             self._still.extend(bool(v) for v in still)
         thr[pos:] = self.threshold_g
         quiet[pos:] &= self._last_still
