@@ -1,4 +1,4 @@
-"""Finding sensors (scan by the service UUID) and remembering the chosen one.
+"""Finding sensors (scan by the service UUID), choosing one, and remembering the choice.
 
 The remembered sensor is a small JSON file in the user's config folder (``platformdirs``),
 0600 in a 0700 folder; ``TWITCHWATCH_CONFIG`` overrides the folder.
@@ -14,6 +14,7 @@ from typing import Any
 
 from bleak import BleakScanner
 
+from ..errors import LinkError
 from . import protocol as P
 from .bumble_backend import BumbleScanner
 
@@ -79,3 +80,24 @@ def remembered_device(folder: Path | None = None) -> dict[str, str] | None:
     if isinstance(data, dict) and isinstance(data.get("address"), str):
         return {"name": str(data.get("name", "")), "address": data["address"]}
     return None
+
+
+async def choose_sensor(target: str | None, timeout_s: float, bumble: Any = None,
+                        remember: bool = True) -> FoundSensor:
+    """Scan and pick the sensor to connect to: ``target`` by name or address, else the
+    remembered one, else the only one in range. Remembers the choice when ``remember``."""
+    if target is None:
+        saved = remembered_device()
+        target = saved["address"] if saved else None
+    sensors = await scan_sensors(timeout_s, bumble)
+    for s in sensors:
+        if target is None or target in (s.name, s.address) or target.upper() == s.address.upper():
+            if target is None and len(sensors) > 1:
+                listing = ", ".join(f"{x.name} ({x.address}, {x.rssi} dBm)" for x in sensors)
+                raise LinkError(f"several sensors found: {listing}; choose one with --sensor NAME")
+            if remember:
+                remember_device(s.name, s.address)
+            return s
+    what = f"sensor {target!r}" if target else "twitchwatch sensor"
+    raise LinkError(f"no {what} found in {timeout_s:g} s; switch it on, "
+                    "bring it close and try again (twitchwatch scan lists sensors)")
