@@ -170,3 +170,116 @@ def test_recovery_of_a_session_without_a_file(data_dir: Path) -> None:
     assert msg is not None and "no recording file" in msg
     with Store.open(data_dir, readonly=True) as store:
         assert queries.session(store, sid).status == "recovered"
+
+
+# -- a recording file named by the caller (`twitchwatch record --out`) ---------------------------
+
+
+def test_recording_to_a_named_file_outside_the_data_folder(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "elsewhere" / "day.twr"
+    out.parent.mkdir()
+    rec, _ = simulate(SimConfig(duration_s=20, seed=8, start_wall_s=START, episodes_per_hour=600,
+                                movement_fraction=0.0))
+    r = SessionRecorder(data_dir, flush_interval_s=0.2, recording_path=out)
+    sid = r.start(rec.fs_hz, True, "calf", "right", "sim", detector_info(DetectorParams()), START)
+    assert out.with_suffix(".lock").exists()               # beside the file while recording
+    batch = detect(rec.accel_g, rec.gyro_dps, rec.fs_hz, DetectorParams())
+    r.add_samples(rec.accel_g, rec.gyro_dps)
+    r.add_output(batch)
+    row = r.close()
+    assert row is not None and row.id == sid and row.status == "ended"
+    assert row.n_twitches == len(batch.twitches) > 3
+    assert row.recording == str(out.resolve())             # absolute: it is not in the data folder
+    assert not list((data_dir / "sessions").iterdir())    # and no second copy there
+    back = read_native(data_dir / row.recording)
+    assert back.n_samples == rec.n_samples == row.n_samples and (back.site, back.side) == ("calf", "right")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert not out.with_suffix(".lock").exists()
+
+
+def test_named_file_inside_the_data_folder_is_stored_relative(data_dir: Path) -> None:
+    data_dir.mkdir()
+    r = SessionRecorder(data_dir, recording_path=data_dir / "mine.twr")
+    r.start(208.0, True, start_wall_s=START)
+    row = r.close()
+    assert row is not None and row.recording == "mine.twr"
+
+
+@pytest.mark.parametrize("in_the_way", ["day.twr", "day.lock"])
+def test_a_named_file_in_the_way_is_refused_and_leaves_no_session(data_dir: Path, tmp_path: Path,
+                                                                 in_the_way: str) -> None:
+    (tmp_path / in_the_way).write_bytes(b"keep me")
+    r = SessionRecorder(data_dir, recording_path=tmp_path / "day.twr")
+    with pytest.raises(TwitchwatchError) as info:
+        r.start(208.0, True, start_wall_s=START)
+    assert in_the_way in str(info.value) and "\n" not in str(info.value)
+    assert (tmp_path / in_the_way).read_bytes() == b"keep me"
+    with Store.open(data_dir) as store:
+        assert queries.sessions(store) == []
+
+
+def test_a_start_that_fails_half_way_takes_its_session_back(data_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import twitchwatch.io.native as native
+
+    def refuse(*args, **kwargs):
+        raise TwitchwatchError("no room for the file")
+
+    monkeypatch.setattr(native.NativeWriter, "create", refuse)
+    r = SessionRecorder(data_dir, recording_path=tmp_path / "day.twr")
+    with pytest.raises(TwitchwatchError, match="no room"):
+        r.start(208.0, True, start_wall_s=START)
+    with Store.open(data_dir) as store:
+        assert queries.sessions(store) == []                 # not an empty "recording" left to recover
+    assert not (tmp_path / "day.lock").exists()
+
+
+_DIES = """
+import os, sys, time
+from twitchwatch.detect import DetectorParams, TwitchDetector, detector_info
+from twitchwatch.model.simulate import SimConfig, simulate
+from twitchwatch.store import SessionRecorder
+rec, _ = simulate(SimConfig(duration_s=20, seed=9, start_wall_s=1_790_000_000.0, episodes_per_hour=600,
+                            movement_fraction=0.0))
+det = TwitchDetector(rec.fs_hz, DetectorParams())
+r = SessionRecorder(sys.argv[1], flush_interval_s=0.1, recording_path=sys.argv[2])
+r.start(rec.fs_hz, True, "thenar", "left", "sim", detector_info(DetectorParams()), rec.start_wall_s)
+for a in range(0, rec.n_samples, 416):
+    acc, gyr = rec.accel_g[a:a + 416], rec.gyro_dps[a:a + 416]
+    r.add_samples(acc, gyr)
+    r.add_output(det.process(acc, gyr))
+time.sleep(0.6)              # the writer thread has handed everything to the OS
+os._exit(0)                  # die without closing anything, as a kill would
+"""
+
+
+def test_a_named_recording_cut_short_is_recovered(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "day.twr"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    subprocess.run([sys.executable, "-c", textwrap.dedent(_DIES), str(data_dir), str(out)], env=env,
+                   check=True, timeout=60)
+    assert out.with_suffix(".lock").exists()               # left behind by the dead process
+    msg = recover_interrupted(data_dir)
+    assert msg is not None and msg.startswith("Recovered the session")
+    with Store.open(data_dir, readonly=True) as store:
+        (s,) = queries.sessions(store)
+        tws = queries.twitches(store, 0, 2e10, s.id)
+    back = read_native(out)
+    assert s.status == "recovered" and s.n_samples == back.n_samples == 20 * 208
+    batch = detect(back.accel_g, back.gyro_dps, back.fs_hz, DetectorParams())
+    assert len(batch.twitches) > 3 and [t.onset for t in tws] == [t.onset for t in batch.twitches]
+    assert not out.with_suffix(".lock").exists()
+
+
+def test_recovery_when_a_named_recordings_folder_is_gone(data_dir: Path, tmp_path: Path) -> None:
+    from twitchwatch.store import writes
+
+    gone = tmp_path / "usb-stick" / "day.twr"               # never created: unplugged since
+    with Store.open(data_dir) as store:
+        sid = writes.new_session(store, started_wall_s=START, fs_hz=208, has_gyro=True)
+        writes.end_session(store, sid, n_samples=0, status="recording", recording=str(gone))
+    msg = recover_interrupted(data_dir)
+    assert msg is not None and "no recording file" in msg
+    with Store.open(data_dir, readonly=True) as store:
+        assert queries.session(store, sid).status == "recovered"
+    assert not gone.parent.exists()

@@ -13,6 +13,11 @@ from pathlib import Path
 from . import paths
 
 
+def lock_path(recording: Path) -> Path:
+    """The lock file beside a session's recording that says a live process is writing it."""
+    return recording.with_suffix(".lock")
+
+
 class SessionLock:
     """Hold an exclusive, non-blocking lock on ``path`` until :meth:`release`."""
 

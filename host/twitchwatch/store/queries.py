@@ -20,7 +20,7 @@ class SessionRow:
     site: str
     side: str
     device: str
-    recording: str | None          # path of the .twr relative to the data folder
+    recording: str | None          # the .twr: relative to the data folder, or absolute (record --out)
     n_samples: int
     monitored_s: float
     status: str                    # recording | ended | recovered

@@ -9,6 +9,10 @@ and closes it on the next start.
 
 A storage failure (full disk, read-only folder) stops recording; the next call raises the
 :class:`StoreError` and the diary keeps everything committed before.
+
+The recording goes to ``sessions/`` in the data folder unless the caller names a file
+(``recording_path``, e.g. ``twitchwatch record --out``); the session then points at that file
+(by its absolute path when it lies outside the data folder) and its lock file lies beside it.
 """
 
 from __future__ import annotations
@@ -25,10 +29,10 @@ from typing import Any
 import numpy as np
 
 from ..detect.events import DetectorOutput
-from ..errors import StoreError, TwitchwatchError
+from ..errors import RecordingError, StoreError, TwitchwatchError
 from . import writes
 from .db import Store, storage_error
-from .lock import SessionLock
+from .lock import SessionLock, lock_path
 from .queries import SessionRow, session as load_session
 
 _STOP = object()
@@ -37,10 +41,13 @@ _STOP = object()
 class SessionRecorder:
     """Write one live session. Use ``start`` once, then ``add_*`` calls, then ``close``."""
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, flush_interval_s: float = 1.0) -> None:
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, flush_interval_s: float = 1.0,
+                 recording_path: str | os.PathLike[str] | None = None) -> None:
         self._data_dir = data_dir
         self.flush_interval_s = float(flush_interval_s)
         self.session_id: int | None = None
+        # Where the .twr goes: given (a new file) or, when None, chosen in sessions/ at start.
+        self._wanted_path = None if recording_path is None else Path(recording_path).expanduser().absolute()
         self.recording_path: Path | None = None
         self._store: Store | None = None
         self._writer: Any = None
@@ -60,7 +67,10 @@ class SessionRecorder:
 
     def start(self, fs_hz: float, has_gyro: bool, site: str = "", side: str = "", device: str = "",
               detector_info: dict[str, Any] | None = None, start_wall_s: float | None = None) -> int:
-        """Create the session row, its lock and its ``.twr`` file; returns the session id."""
+        """Create the session row, its lock and its ``.twr`` file; returns the session id.
+
+        If anything fails the session row is removed again, so a failed start leaves no trace.
+        """
         from ..io.native import NativeWriter
 
         if self.session_id is not None:
@@ -68,18 +78,28 @@ class SessionRecorder:
         self._fs_hz = float(fs_hz)
         self._site_side = writes.check_site_side(site, side)
         self._start_wall_s = time.time() if start_wall_s is None else float(start_wall_s)
+        if self._wanted_path is not None:
+            check_new_recording(self._wanted_path)
         store = Store.open(self._data_dir, check_same_thread=False)
+        sid: int | None = None
+        lock: SessionLock | None = None
         try:
             sid = writes.new_session(store, started_wall_s=self._start_wall_s, fs_hz=fs_hz,
                                      has_gyro=has_gyro, site=site, side=side, device=device,
                                      detector_info=detector_info)
-            stamp = datetime.fromtimestamp(self._start_wall_s).strftime("%Y%m%d-%H%M%S")
-            rel = f"sessions/{stamp}-s{sid}.twr"
-            path = store.data_dir / rel
-            lock = SessionLock(path.with_suffix(".lock"))
-            if not lock.try_acquire():  # pragma: no cover - ids are unique, so this is a bug
-                raise StoreError(f"session file {path} is locked by another process")
+            if self._wanted_path is None:
+                stamp = datetime.fromtimestamp(self._start_wall_s).strftime("%Y%m%d-%H%M%S")
+                rel = f"sessions/{stamp}-s{sid}.twr"
+                path = store.data_dir / rel
+            else:
+                path = self._wanted_path
+                rel = _stored_name(path, store.data_dir)
             try:
+                lock = SessionLock(lock_path(path))
+                if not lock.try_acquire():  # pragma: no cover - checked above; a race at most
+                    lock = None
+                    raise StoreError(f"session file {path} is locked by another process; "
+                                     "choose another file name")
                 with store.write() as conn:
                     conn.execute("UPDATE sessions SET recording = ? WHERE id = ?", (rel, sid))
                 self._writer = NativeWriter.create(
@@ -87,12 +107,21 @@ class SessionRecorder:
                     device=device, site=site, side=side, meta={"session_id": str(sid)})
                 os.chmod(path, 0o600) if os.name == "posix" else None
             except OSError as exc:
-                lock.release()
-                raise storage_error(exc, store.data_dir) from exc
-            except BaseException:
-                lock.release()
-                raise
+                if isinstance(exc, TwitchwatchError):
+                    raise
+                if self._wanted_path is None:
+                    raise storage_error(exc, store.data_dir) from exc
+                raise RecordingError(f"{path}: cannot write there ({exc.strerror or exc}); "
+                                     "choose a folder you can write to") from exc
         except BaseException:
+            if sid is not None:
+                # Nothing was recorded: take the row back rather than leave an empty session.
+                try:
+                    writes.discard_session(store, sid)
+                except TwitchwatchError:
+                    pass   # left in state "recording": the next start recovers it
+            if lock is not None:
+                lock.release()
             store.close()
             raise
         self._store, self._lock, self.session_id, self.recording_path = store, lock, sid, path
@@ -240,3 +269,22 @@ class SessionRecorder:
             self._fail(exc)
         except OSError as exc:
             self._fail(storage_error(exc, store.data_dir))
+
+
+def check_new_recording(path: Path) -> None:
+    """Refuse a recording file (or its lock file) that already exists, before any row is made."""
+    if path.exists():
+        raise RecordingError(f"{path}: file already exists; choose another name or delete it first")
+    if lock_path(path).exists():
+        raise RecordingError(f"{lock_path(path)} is in the way (the lock file of a recording named {path.name}); "
+                             "choose another name or move that file")
+    if not path.parent.is_dir():
+        raise RecordingError(f"{path}: folder {path.parent} does not exist; create it first")
+
+
+def _stored_name(path: Path, data_dir: Path) -> str:
+    """How the diary names a recording: relative to the data folder if inside it, else absolute."""
+    try:
+        return path.resolve().relative_to(data_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())

@@ -14,7 +14,7 @@ from datetime import datetime
 from ..errors import TwitchwatchError
 from . import writes
 from .db import Store
-from .lock import SessionLock
+from .lock import SessionLock, lock_path
 from .queries import SessionRow, session as load_session
 
 
@@ -28,9 +28,14 @@ def recover_interrupted(data_dir: str | os.PathLike[str] | None = None) -> str |
             row = load_session(store, sid)
             if row is None:
                 continue
-            lock_path = (store.data_dir / (row.recording or f"sessions/s{sid}.twr")).with_suffix(".lock")
-            lock = SessionLock(lock_path)
-            if not lock.try_acquire():
+            lock = SessionLock(lock_path(store.data_dir / (row.recording or f"sessions/s{sid}.twr")))
+            try:
+                held = not lock.try_acquire()
+            except OSError:
+                # No lock file can be made beside the recording (a `record --out` file whose
+                # folder is gone or read-only): no live process can be writing there either.
+                held = False
+            if held:
                 continue  # a live process is recording it
             try:
                 lines.append(_recover_one(store, row))

@@ -123,6 +123,13 @@ def replace_output(store: Store, session_id: int, out: DetectorOutput, detector_
         insert_output(conn, session_id, fs_hz, start, out.twitches, out.episodes, out.monitored)
 
 
+def discard_session(store: Store, session_id: int) -> None:
+    """Remove a session that never recorded a sample (its start failed half-way)."""
+    with store.write() as conn:
+        conn.execute("DELETE FROM sessions WHERE id = ? AND n_samples = 0 AND status = 'recording'",
+                     (session_id,))
+
+
 def end_session(
     store: Store, session_id: int, *, n_samples: int, status: str = "ended",
     ledger: dict[str, Any] | None = None, status_note: str = "", recording: str | None = None,
