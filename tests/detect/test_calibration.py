@@ -63,6 +63,12 @@ def test_invalid_parameters_give_one_line_errors():
         DetectorParams(release_ratio=1.5).validate(208.0)
     with pytest.raises(ConfigError, match="sample rate"):
         TwitchDetector(20.0)
+    for bad, name in [(dict(train_rise_ratio=0.7), "train_rise_ratio"), (dict(train_slow_ratio=0.0), "train_slow_ratio"),
+                      (dict(mask_chain_s=-0.1), "mask_chain_s"), (dict(gate_gyro_min_seen=1.5), "gate_gyro_min_seen"),
+                      (dict(mask_gyro_slow_hz=60.0), "mask_gyro_slow_hz")]:
+        with pytest.raises(ConfigError, match=name) as err:
+            DetectorParams(**bad).validate(104.0)
+        assert "\n" not in str(err.value)
     with pytest.raises(ConfigError, match="unknown detector parameters"):
         DetectorParams.from_dict({"nope": 1})
     assert DetectorParams.from_dict(DetectorParams().as_dict()) == DetectorParams()

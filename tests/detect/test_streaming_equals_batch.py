@@ -5,6 +5,9 @@ import pytest
 
 from twitchwatch.detect import Calibration, DetectorParams, TwitchDetector, detect
 from twitchwatch.model.simulate import SimConfig, simulate
+from twitchwatch.recording import Recording
+
+from detect_helpers import FS, dense_train
 
 
 def run_streaming(rec, params, chunk, calibration=None):
@@ -58,3 +61,17 @@ def test_streaming_equals_batch_other_rates_no_gyro_calibrated(fs_hz, chunk):
     tw, ep, spans = run_streaming(rec, params, chunk, calibration=cal)
     assert ref.twitches
     assert (tw, ep, spans) == (ref.twitches, ref.episodes, ref.monitored)
+
+
+@pytest.mark.parametrize("params", [DetectorParams(), DetectorParams(gate_gyro_min_seen=0.5, mask_chain_s=0.5)])
+@pytest.mark.parametrize("chunk", [1, 5, 64, None])
+def test_streaming_equals_batch_in_dense_trains(params, chunk):
+    """Chained transients (a run of them can straddle any chunk boundary) and the train rule."""
+    accel, gyro, _ = dense_train(0)
+    accel[7000:7040] = np.nan
+    rec = Recording(accel_g=accel, gyro_dps=gyro, fs_hz=FS)
+    ref = detect(rec.accel_g, rec.gyro_dps, rec.fs_hz, params)
+    unchained = detect(rec.accel_g, rec.gyro_dps, rec.fs_hz, DetectorParams(mask_chain_s=0.0))
+    assert len(ref.twitches) >= 10 and ref.episodes
+    assert (ref.twitches, ref.monitored) != (unchained.twitches, unchained.monitored), "no chain was exercised"
+    assert run_streaming(rec, params, chunk) == (ref.twitches, ref.episodes, ref.monitored)

@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 from twitchwatch.detect import DetectorParams, TwitchDetector, detect
 from twitchwatch.model.simulate import SimConfig, simulate
 
+from detect_helpers import FS, dense_train
+
 REC, _ = simulate(SimConfig(duration_s=25.0, fs_hz=104.0, seed=12, episodes_per_hour=700,
                             isolated_per_hour=700, movement_fraction=0.3))
 PARAMS = DetectorParams(baseline_min_blocks=2, gate_guard_blocks=2, gate_settle_blocks=3)
@@ -34,3 +36,22 @@ def test_any_chunking_equals_batch(cuts, gap, with_gyro):
     assert tw + out.twitches == ref.twitches
     assert ep + out.episodes == ref.episodes
     assert mon + out.monitored == ref.monitored
+
+
+DENSE_ACCEL, DENSE_GYRO, _ = dense_train(1)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cuts=st.lists(st.integers(1, DENSE_ACCEL.shape[0] - 1), max_size=40, unique=True),
+       chain_s=st.sampled_from([0.0, 0.2, 0.3, 0.6]), min_seen=st.sampled_from([0.0, 0.1, 0.6]))
+def test_any_chunking_equals_batch_in_a_dense_train(cuts, chain_s, min_seen):
+    params = DetectorParams(mask_chain_s=chain_s, gate_gyro_min_seen=min_seen)
+    ref = detect(DENSE_ACCEL, DENSE_GYRO, FS, params)
+    det = TwitchDetector(FS, params)
+    bounds = [0] + sorted(cuts) + [DENSE_ACCEL.shape[0]]
+    tw, ep, mon = [], [], []
+    for a, b in zip(bounds, bounds[1:]):
+        out = det.process(DENSE_ACCEL[a:b], DENSE_GYRO[a:b])
+        tw, ep, mon = tw + out.twitches, ep + out.episodes, mon + out.monitored
+    out = det.finish()
+    assert (tw + out.twitches, ep + out.episodes, mon + out.monitored) == (ref.twitches, ref.episodes, ref.monitored)

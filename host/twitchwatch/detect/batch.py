@@ -13,19 +13,21 @@ from scipy import signal
 
 from .calibration import Calibration
 from .events import DetectorOutput, Episode, Span, Twitch
-from .params import (Design, DetectorParams, block_stats, design, magnitude, on_off, sign_changes,
-                     threshold_from_baseline, transient_mask)
+from . import whitening
+from .params import (Design, DetectorParams, block_still, design, envelope_quantile, magnitude, on_off,
+                     sign_changes, threshold_from_baseline, transient_levels)
 
 
 @dataclass
 class FrontEnd:
     band_xyz: np.ndarray     # band-passed acceleration, per axis
     band_g: np.ndarray       # its magnitude
-    envelope_g: np.ndarray
-    slow_g: np.ndarray       # slow envelope, follows a train of twitches
+    power_fast: np.ndarray   # (n, 6) low-passed products of the axes (whitening.PAIRS): fast envelope
+    power_slow: np.ndarray   # ... slow envelope, follows a train of twitches
     lostwarm: np.ndarray     # lost samples and the warm-up after them / after the start
-    block_quantile: np.ndarray   # per block (the last may be partial): envelope quantile
-    block_still: np.ndarray      # per block: still by the motion gate
+    block_still: np.ndarray      # per block (the last may be partial): still by the motion gate
+    block_cov: np.ndarray        # per complete block: twitch-band covariance away from transients (k, 6)
+    block_cov_ok: np.ndarray     # ... and whether enough of the block was free of them
 
 
 def _forward_fill(x: np.ndarray, lost: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
@@ -50,19 +52,32 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
     accel = _forward_fill(accel_g, lost)
     band_xyz = _filt(d.band_sos, accel)
     band_g = magnitude(band_xyz)
-    env = np.sqrt(np.maximum(signal.sosfilt(d.envelope_sos, band_g * band_g,
-                                            zi=np.zeros((d.envelope_sos.shape[0], 2)))[0], 0.0))
-    slow = np.sqrt(np.maximum(signal.sosfilt(d.slow_sos, band_g * band_g,
-                                             zi=np.zeros((d.slow_sos.shape[0], 2)))[0], 0.0))
+    # Plain envelopes (fast and slow) find the transients the gate must not see; the detector's
+    # own envelopes are whitened, from the same low-pass of the axes' products.
+    prods = whitening.products(band_xyz)
+    power_fast = signal.sosfilt(d.envelope_sos, prods, axis=0, zi=np.zeros((d.envelope_sos.shape[0], 2, 6)))[0]
+    power_slow = signal.sosfilt(d.slow_sos, prods, axis=0, zi=np.zeros((d.slow_sos.shape[0], 2, 6)))[0]
+    env = whitening.plain_envelope(power_fast)
+    slow = whitening.plain_envelope(power_slow)
     # Gate input: delayed by D samples; wherever a transient was seen within the last D + hang
     # samples it is the smoothed input as it was just before (the twitch itself stays unseen).
-    transient = np.flatnonzero(transient_mask(env, slow, params))
+    strict, loose = transient_levels(env, slow, params)
+    transient = []                                     # strict ones, and loose ones near the previous
+    for i in np.flatnonzero(strict | loose):
+        if strict[i] or (transient and i - transient[-1] <= d.mask_chain_n):
+            transient.append(int(i))
     covered = np.zeros(n, dtype=bool)
-    gyro_covered = np.zeros(n, dtype=bool)
+    gyro_covered = np.zeros(n, dtype=bool)             # gyro left out: near a strict transient
+    gyro_slow = np.zeros(n, dtype=bool)                # only its slow part counts: near any
     for t in transient:
         covered[t: t + d.mask_delay_n + d.mask_hang_n + 1] = True
-        gyro_covered[t: t + d.mask_delay_n + d.mask_gyro_hang_n + 1] = True
+        gyro_slow[t: t + d.mask_delay_n + d.mask_gyro_hang_n + 1] = True
+        if strict[t]:
+            gyro_covered[t: t + d.mask_delay_n + d.mask_gyro_hang_n + 1] = True
     smooth = _filt(d.smooth_sos, accel)
+    # The covariance for whitening is taken on the same delayed time axis as the gate, so the
+    # rise just before a transient is left out with it.
+    late_band = np.concatenate((np.zeros((d.mask_delay_n, 3)), band_xyz))[:n]
     late_raw = np.concatenate((np.repeat(accel[:1], d.mask_delay_n, axis=0), accel))[:n]
     late_smooth = np.concatenate((np.repeat(smooth[:1], d.mask_delay_n, axis=0), smooth))[:n]
     held = _forward_fill(late_smooth, covered, first=accel[0])
@@ -70,20 +85,27 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
     gyro = None
     if gyro_dps is not None:
         g = _forward_fill(gyro_dps, lost)
-        gyro = np.concatenate((np.repeat(g[:1], d.mask_delay_n, axis=0), g))[:n]
+        g_slow = _filt(d.gyro_slow_sos, g)
+        late_g = np.concatenate((np.repeat(g[:1], d.mask_delay_n, axis=0), g))[:n]
+        late_slow = np.concatenate((np.repeat(g_slow[:1], d.mask_delay_n, axis=0), g_slow))[:n]
+        gyro = np.where(gyro_slow[:, None], late_slow, late_g)
     # Warm-up: the start counts as a lost sample at index -1.
     lostwarm = np.zeros(n, dtype=bool)
     lostwarm[: d.warmup_n] = True
     for i in np.flatnonzero(lost):
         lostwarm[i: i + d.warmup_n + 1] = True
-    quantiles, stills = [], []
+    stills, covs, cov_ok = [], [], []
     for start in range(0, n, d.block_n):
         sl = slice(start, min(start + d.block_n, n))
-        q, still = block_stats(env[sl][None], low[sl][None], None if gyro is None else gyro[sl][None],
-                               gyro_covered[sl][None], lostwarm[sl][None], params)
-        quantiles.append(float(q[0]))
+        still = block_still(low[sl][None], None if gyro is None else gyro[sl][None], gyro_covered[sl][None],
+                            lostwarm[sl][None], params)
         stills.append(bool(still[0]))
-    return FrontEnd(band_xyz, band_g, env, slow, lostwarm, np.array(quantiles), np.array(stills, dtype=bool))
+        if sl.stop - sl.start == d.block_n:
+            cov, ok = whitening.block_covariance(late_band[sl][None], covered[sl][None], params)
+            covs.append(cov[0])
+            cov_ok.append(bool(ok[0]))
+    return FrontEnd(band_xyz, band_g, power_fast, power_slow, lostwarm, np.array(stills, dtype=bool),
+                    np.array(covs).reshape(-1, 6), np.array(cov_ok, dtype=bool))
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -91,19 +113,36 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def _thresholds(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Calibration | None) -> np.ndarray:
-    n = fe.envelope_g.size
+def whitened(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Calibration | None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """The whitened fast and slow envelopes and the threshold in force, per sample, and the
+    whitening weights in force per block. Whitening and threshold change only after each
+    complete still block, from the blocks before."""
+    n = fe.band_g.size
     baseline: list[float] = []
+    covs: list[np.ndarray] = []
     if calibration is not None:
         baseline = [calibration.noise_g] * params.baseline_min_blocks
+        if calibration.cov6 is not None:
+            covs = [np.array(calibration.cov6)] * params.baseline_min_blocks
     level = threshold_from_baseline(params, baseline) or params.threshold_initial_g
-    in_force = [level]                                # during block 0, then after each complete block
-    for k in range(n // d.block_n):
-        if fe.block_still[k]:
-            baseline = (baseline + [float(fe.block_quantile[k])])[-params.baseline_blocks:]
-            level = threshold_from_baseline(params, baseline) or level
-        in_force.append(level)
-    return np.repeat(in_force, d.block_n)[:n]
+    w = whitening.weights(np.array(covs), params) if covs else whitening.IDENTITY
+    env, slow, thr = np.empty(n), np.empty(n), np.empty(n)
+    in_force = []
+    for k, start in enumerate(range(0, n, d.block_n)):
+        sl = slice(start, min(start + d.block_n, n))
+        in_force.append(w)
+        env[sl] = whitening.envelope(fe.power_fast[sl], w)
+        slow[sl] = whitening.envelope(fe.power_slow[sl], w)
+        thr[sl] = level
+        if sl.stop - sl.start < d.block_n or not fe.block_still[k]:
+            continue
+        baseline = (baseline + [float(envelope_quantile(env[sl][None], params)[0])])[-params.baseline_blocks:]
+        level = threshold_from_baseline(params, baseline) or level
+        if fe.block_cov_ok[k]:
+            covs = (covs + [fe.block_cov[k]])[-params.baseline_blocks:]
+            w = whitening.weights(np.array(covs), params)
+    return env, slow, thr, in_force
 
 
 def monitored_blocks(still: np.ndarray, guard: int, settle: int) -> np.ndarray:
@@ -143,7 +182,7 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
     if n == 0:
         return out
     fe = front_end(accel_g, gyro_dps, d, params)
-    thr = _thresholds(fe, d, params, calibration)
+    env, slow, thr, block_weights = whitened(fe, d, params, calibration)
 
     # Where the detector does not monitor: blocks that are not still or have a neighbour that is not.
     monitored = monitored_blocks(fe.block_still, params.gate_guard_blocks, params.gate_settle_blocks)
@@ -151,7 +190,7 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
 
     # Candidates: hysteresis segments, merged when closer than the refractory time.
     merged: list[list] = []
-    on, off = on_off(fe.envelope_g, fe.slow_g, thr, params)
+    on, off = on_off(env, slow, thr, params)
     for onset, offset in _hysteresis_segments(on, off):
         if merged and merged[-1][1] is not None and onset - merged[-1][1] < d.refractory_n:
             merged[-1][1] = offset
@@ -176,7 +215,8 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
             end = min(end, onsets[i + 1])
         window = fe.band_xyz[onset:end]
         level = params.rhythm_level * float(thr[crossing])
-        if sign_changes(window, fe.band_xyz[crossing + k], level) > params.rhythm_max_crossings:
+        metric = whitening.metric(block_weights[crossing // d.block_n])
+        if sign_changes(window, fe.band_xyz[crossing + k], level, metric) > params.rhythm_max_crossings:
             continue                                   # tremor-like, not a twitch
         out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k])))
 

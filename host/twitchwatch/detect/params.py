@@ -13,7 +13,7 @@ from scipy import signal
 
 from ..errors import ConfigError
 
-DETECTOR_VERSION = "2.0.0"
+DETECTOR_VERSION = "2.1.0"
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,12 @@ class DetectorParams:
     band_hz: tuple[float, float] = (3.0, 25.0)
     band_order: int = 4
     envelope_hz: float = 8.0            # low-pass of the squared magnitude (~20 ms RMS)
+    # Whitening (whitening.py): the envelope is sqrt(x' M x), M the inverse of the wearer's own
+    # twitch-band background covariance over recent still blocks (samples near transients left
+    # out; a block counts if whiten_min_free of it is free of them), its total power kept.
+    whiten_strength: float = 1.0        # 0: plain magnitude, 1: full whitening
+    whiten_floor: float = 0.02          # background eigenvalues are raised to this share of their mean
+    whiten_min_free: float = 0.5
     # Adaptive threshold: factor x the median, over recent still one-second blocks, of each
     # block's envelope quantile (a high quantile tracks the heavy tails of real backgrounds).
     baseline_quantile: float = 0.9
@@ -38,9 +44,15 @@ class DetectorParams:
     slow_envelope_hz: float = 2.0
     rise_ratio: float = 1.5
     fall_ratio: float = 0.8
+    # Inside a dense train (slow envelope over train_slow_ratio x the threshold) the slow envelope
+    # is the train's own mean, so the next twitch of a partly fused train rises only 1.2-1.4x above
+    # it: there a twitch starts at train_rise_ratio x the slow envelope. (The refractory time is
+    # short enough for twitches 0.2 s apart.)
+    train_rise_ratio: float = 1.3
+    train_slow_ratio: float = 2.0
     min_twitch_s: float = 0.02
     max_twitch_s: float = 1.0
-    refractory_s: float = 0.12          # re-crossings closer than this belong to the same twitch
+    refractory_s: float = 0.06          # re-crossings closer than this belong to the same twitch
     onset_backtrack_s: float = 0.1      # onset: where the envelope left the 'off' zone, at most this early
     # Rhythm test: a twitch is one contraction and relaxation, so its acceleration along its own
     # direction changes sign only a few times; a burst of tremor-like oscillation (the commonest
@@ -67,6 +79,15 @@ class DetectorParams:
     gate_settle_blocks: int = 2         # ... and before it (after movement: hands settle slowly)
     mask_floor_g: float = 0.005         # a transient: envelope over this and over mask_ratio x slow
     mask_ratio: float = 1.5
+    # ... or over train_rise_ratio x slow within mask_chain_s of the previous transient: the later
+    # twitches of a dense train, whose tilt would otherwise unmonitor the train (0: off).
+    mask_chain_s: float = 0.3
+    # Near a transient the gyro test sees only rotation below mask_gyro_slow_hz (a hand that
+    # turns), not a twitch's quick tilt and return. Near a transient of the first kind the gyro
+    # is left out altogether, unless that would leave under gate_gyro_min_seen of a block: a
+    # dense run of transients (tapping, typing) must not blind the gate.
+    mask_gyro_slow_hz: float = 0.75
+    gate_gyro_min_seen: float = 0.1
     mask_delay_s: float = 0.1           # the gate looks this far behind, to hold before the rise
     mask_hang_s: float = 0.4            # ... and keeps holding this long after (a relaxation lasts <= 0.3 s)
     mask_gyro_hang_s: float = 0.6       # the rotation of a large twitch dies away more slowly
@@ -89,18 +110,28 @@ class DetectorParams:
         glo, ghi = self.gate_low_band_hz
         if not 0.01 <= glo < ghi <= lo:
             raise ConfigError(f"gate_low_band_hz {self.gate_low_band_hz} must lie below the twitch band")
-        if self.gate_smooth_hz >= 0.45 * fs_hz:
-            raise ConfigError(f"gate_smooth_hz {self.gate_smooth_hz} is too high for {fs_hz} Hz sampling")
+        for name in ("gate_smooth_hz", "mask_gyro_slow_hz"):
+            if getattr(self, name) >= 0.45 * fs_hz:
+                raise ConfigError(f"{name} {getattr(self, name)} is too high for {fs_hz} Hz sampling")
         positive = ("envelope_hz", "threshold_factor", "threshold_floor_g", "threshold_initial_g",
                     "min_twitch_s", "max_twitch_s", "block_s", "gate_accel_sd_g", "gate_gyro_sd_dps",
-                    "gate_smooth_hz", "mask_floor_g", "mask_ratio", "episode_gap_s")
+                    "gate_smooth_hz", "mask_gyro_slow_hz", "mask_floor_g", "mask_ratio", "episode_gap_s")
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        for name in ("whiten_strength", "whiten_min_free"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
+        if not 0.0 < self.whiten_floor <= 1.0:
+            raise ConfigError(f"whiten_floor must be above 0 and at most 1, got {self.whiten_floor}")
+        if not 0.0 <= self.gate_gyro_min_seen <= 1.0:
+            raise ConfigError(f"gate_gyro_min_seen must be between 0 and 1, got {self.gate_gyro_min_seen}")
         if not 0.0 <= self.baseline_quantile <= 1.0:
             raise ConfigError(f"baseline_quantile must be between 0 and 1, got {self.baseline_quantile}")
-        if not 0.0 <= self.fall_ratio < self.rise_ratio:
-            raise ConfigError("need 0 <= fall_ratio < rise_ratio")
+        if not 0.0 <= self.fall_ratio < min(self.rise_ratio, self.train_rise_ratio):
+            raise ConfigError("need 0 <= fall_ratio < rise_ratio and fall_ratio < train_rise_ratio")
+        if not self.train_slow_ratio > 0:
+            raise ConfigError(f"train_slow_ratio must be positive, got {self.train_slow_ratio}")
         if self.envelope_hz >= 0.45 * fs_hz:
             raise ConfigError(f"envelope_hz {self.envelope_hz} is too high for {fs_hz} Hz sampling")
         if not 0.0 < self.slow_envelope_hz < self.envelope_hz:
@@ -112,7 +143,7 @@ class DetectorParams:
         for name in ("gate_guard_blocks", "gate_settle_blocks", "rhythm_max_crossings"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
-        for name in ("refractory_s", "onset_backtrack_s", "mask_delay_s", "mask_gyro_hang_s", "mask_hang_s", "warmup_s"):
+        for name in ("refractory_s", "onset_backtrack_s", "mask_delay_s", "mask_chain_s", "mask_gyro_hang_s", "mask_hang_s", "warmup_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.baseline_blocks < 1 or not 1 <= self.baseline_min_blocks <= self.baseline_blocks:
@@ -171,6 +202,7 @@ class Design:
     slow_sos: np.ndarray
     smooth_sos: np.ndarray      # gate input smoothing (before the hold)
     low_sos: np.ndarray         # gate band (0.2-3 Hz)
+    gyro_slow_sos: np.ndarray   # gyro low-pass near transients (mask_gyro_slow_hz)
     block_n: int
     min_twitch_n: int
     max_twitch_n: int
@@ -179,6 +211,7 @@ class Design:
     mask_delay_n: int
     mask_hang_n: int
     mask_gyro_hang_n: int
+    mask_chain_n: int
     rhythm_n: int
     warmup_n: int
     episode_gap_n: int
@@ -198,6 +231,7 @@ def design(params: DetectorParams, fs_hz: float) -> Design:
         slow_sos=signal.butter(1, params.slow_envelope_hz, fs=fs_hz, output="sos"),
         smooth_sos=signal.butter(2, params.gate_smooth_hz, fs=fs_hz, output="sos"),
         low_sos=signal.butter(2, list(params.gate_low_band_hz), btype="bandpass", fs=fs_hz, output="sos"),
+        gyro_slow_sos=signal.butter(2, params.mask_gyro_slow_hz, fs=fs_hz, output="sos"),
         block_n=max(1, n(params.block_s)),
         min_twitch_n=max(1, n(params.min_twitch_s)),
         max_twitch_n=max(1, n(params.max_twitch_s)),
@@ -206,6 +240,7 @@ def design(params: DetectorParams, fs_hz: float) -> Design:
         mask_delay_n=n(params.mask_delay_s),
         mask_hang_n=n(params.mask_hang_s),
         mask_gyro_hang_n=n(params.mask_gyro_hang_s),
+        mask_chain_n=n(params.mask_chain_s),
         rhythm_n=max(1, n(params.rhythm_window_s)),
         warmup_n=n(params.warmup_s),
         episode_gap_n=n(params.episode_gap_s),
@@ -219,7 +254,8 @@ def magnitude(x: np.ndarray) -> np.ndarray:
 
 def on_off(env: np.ndarray, slow: np.ndarray, thr: np.ndarray, params: DetectorParams) -> tuple[np.ndarray, np.ndarray]:
     """Where a twitch may start (``on``) and where one must end (``off``); never both."""
-    on = (env >= thr) & (env >= params.rise_ratio * slow)
+    in_train = slow >= params.train_slow_ratio * thr
+    on = (env >= thr) & (env >= np.where(in_train, min(params.train_rise_ratio, params.rise_ratio), params.rise_ratio) * slow)
     off = (env < params.release_ratio * thr) | (env < params.fall_ratio * slow)
     return on, off
 
@@ -234,37 +270,51 @@ def threshold_from_baseline(params: DetectorParams, baseline) -> float | None:
     return max(params.threshold_floor_g, params.threshold_factor * median)
 
 
-def transient_mask(env: np.ndarray, slow: np.ndarray, params: DetectorParams) -> np.ndarray:
-    """Where a twitch-band transient is under way (the gate holds its input around these)."""
-    return (env >= params.mask_ratio * slow) & (env >= params.mask_floor_g)
+def transient_levels(env: np.ndarray, slow: np.ndarray, params: DetectorParams) -> tuple[np.ndarray, np.ndarray]:
+    """Where a twitch-band transient is under way (``strict``; the gate holds its input around
+    these), and where one is if it continues a train (``loose``: a transient only within
+    ``mask_chain_s`` of the previous transient). Disjoint."""
+    loud = env >= params.mask_floor_g
+    strict = loud & (env >= params.mask_ratio * slow)
+    loose = loud & ~strict & (env >= params.train_rise_ratio * slow)
+    if params.mask_chain_s <= 0:
+        loose[:] = False
+    return strict, loose
 
 
-def block_stats(env: np.ndarray, low: np.ndarray, gyro: np.ndarray | None, covered: np.ndarray,
-                lostwarm: np.ndarray, params: DetectorParams) -> tuple[np.ndarray, np.ndarray]:
-    """Per complete block (first axis): the envelope quantile for the baseline, and stillness.
+def envelope_quantile(env: np.ndarray, params: DetectorParams) -> np.ndarray:
+    """Per complete block (first axis of ``env`` (k, n)): the envelope quantile for the baseline."""
+    return np.quantile(env, params.baseline_quantile, axis=1)
 
-    ``env`` (k, n), ``low`` (k, n, 3) gate-band acceleration, ``gyro`` (k, n, 3) or None,
-    ``covered`` (k, n) samples hidden from the gyro test (near a transient), ``lostwarm`` (k, n).
+
+def block_still(low: np.ndarray, gyro: np.ndarray | None, covered: np.ndarray, lostwarm: np.ndarray,
+                params: DetectorParams) -> np.ndarray:
+    """Per complete block (first axis): whether the motion gate calls it still.
+
+    ``low`` (k, n, 3) gate-band acceleration, ``gyro`` (k, n, 3) or None, ``covered`` (k, n)
+    samples left out of the gyro test (near a transient), ``lostwarm`` (k, n).
     """
-    quantile = np.quantile(env, params.baseline_quantile, axis=1)
     still = (np.sqrt(np.sum(low.var(axis=1), axis=1)) < params.gate_accel_sd_g) & ~lostwarm.any(axis=1)
     if gyro is not None:
         weight = ~covered
+        weight[weight.mean(axis=1) < params.gate_gyro_min_seen] = True   # too little left: use it all
         count = np.maximum(weight.sum(axis=1), 1)
         mean = np.sum(gyro * weight[:, :, None], axis=1) / count[:, None]
         dev = np.sum((gyro - mean[:, None, :]) ** 2, axis=2)
         still &= np.sqrt(np.sum(dev * weight, axis=1) / count) < params.gate_gyro_sd_dps
-    return quantile, still
+    return still
 
 
-def sign_changes(window: np.ndarray, direction: np.ndarray, level_g: float) -> int:
+def sign_changes(window: np.ndarray, direction: np.ndarray, level_g: float, metric: np.ndarray | None = None) -> int:
     """How often the (n, 3) band-passed ``window``, projected on the unit vector along
     ``direction``, swings from above ``+level_g`` to below ``-level_g`` or back (a Schmitt
-    trigger: wiggles of the background below the level do not count)."""
-    norm = float(np.sqrt(np.sum(direction * direction)))
+    trigger: wiggles of the background below the level do not count). With a ``metric`` M
+    (whitening) the projection and its unit are those of x' M x, as the envelope's."""
+    md = direction if metric is None else metric @ direction
+    norm = float(np.sqrt(max(float(direction @ md), 0.0)))
     if norm == 0.0:
         return 0
-    proj = window @ (direction / norm)
+    proj = window @ (md / norm)
     state = np.where(proj > level_g, 1, np.where(proj < -level_g, -1, 0))
     state = state[state != 0]
     return int(np.count_nonzero(state[1:] != state[:-1]))

@@ -15,13 +15,15 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy import signal
 
 from .calibration import Calibration
 from .chunkfilter import ChunkFilter
 from .events import DetectorOutput, Episode, Span, Twitch
-from .params import (DetectorParams, block_stats, design, detector_info, magnitude, on_off, sign_changes,
-                     threshold_from_baseline, transient_mask)
+from . import whitening
+from .params import (DetectorParams, block_still, design, detector_info, envelope_quantile, magnitude, on_off,
+                     sign_changes, threshold_from_baseline, transient_levels)
 
 
 @dataclass
@@ -42,6 +44,7 @@ class _Candidate:
     peak: int
     peak_g: float
     threshold_g: float          # in force at onset
+    metric: np.ndarray          # whitening in force at onset (3x3)
     next_onset: int | None = None   # onset of the candidate after this one, once it has begun
 
 
@@ -64,11 +67,17 @@ class TwitchDetector:
         self._filters: dict[str, ChunkFilter] | None = None
         self._last_lost = -1                     # index of the latest lost sample (start counts)
         self._last_transient = -(1 << 62)        # index of the latest twitch-band transient
+        self._last_strict = -(1 << 62)           # ... of the latest strict one (not chained to a train)
         # Baseline.
         self._baseline: deque[float] = deque(maxlen=params.baseline_blocks)
         if calibration is not None:
             self._baseline.extend([calibration.noise_g] * params.baseline_min_blocks)
         self.threshold_g = threshold_from_baseline(params, self._baseline) or params.threshold_initial_g
+        # Whitening: twitch-band covariances of recent still blocks, and the weights they imply.
+        self._covs: deque[np.ndarray] = deque(maxlen=params.baseline_blocks)
+        if calibration is not None and calibration.cov6 is not None:
+            self._covs.extend([np.array(calibration.cov6)] * params.baseline_min_blocks)
+        self._w = whitening.weights(np.array(self._covs), params) if self._covs else whitening.IDENTITY
         # The open (incomplete) block: per-sample inputs of the block statistics.
         self._open: dict[str, np.ndarray] = {}
         # Block stillness and the monitored decision (block k is monitored when blocks
@@ -128,7 +137,8 @@ class TwitchDetector:
         if gyro is not None:
             gyro, self._hold_g = _hold(gyro, lost, self._hold_g)
         idx = np.arange(i0, i0 + n)
-        band_xyz, band_g, env, slow, low, gyro_late, gyro_covered = self._front_end(idx, accel, gyro)
+        band_xyz, late_band, band_g, power_fast, power_slow, covered, low, gyro_late, gyro_covered = \
+            self._front_end(idx, accel, gyro)
         self._band_hist = np.concatenate((self._band_hist, band_xyz))   # for the rhythm test
 
         # Lost samples and the warm-up after them (and after the start).
@@ -136,9 +146,10 @@ class TwitchDetector:
         self._last_lost = int(last_lost[-1])
         lostwarm = idx <= last_lost + self._d.warmup_n
 
-        thr, quiet = self._blocks(env, low, gyro_late, gyro_covered, lostwarm)
+        env, slow, thr, quiet, segments = self._blocks(late_band, power_fast, power_slow, covered, low, gyro_late,
+                                             gyro_covered, lostwarm)
         self.samples_seen = i0 + n
-        self._find_candidates(i0, band_g, env, slow, thr)
+        self._find_candidates(i0, band_g, env, slow, thr, segments)
         self._decide(out, final=False)
         if self.keep_trace:
             out.trace = Trace(i0, band_g, env, thr, quiet)
@@ -152,8 +163,8 @@ class TwitchDetector:
         self._cand = None                    # a twitch still rising at the end is incomplete
         if self._open and self._open["env"].size:
             o = self._open
-            _, still = block_stats(o["env"][None], o["low"][None], None if o["gyro"] is None else o["gyro"][None],
-                                   o["cov"][None], o["lw"][None], self.params)
+            still = block_still(o["low"][None], None if o["gyro"] is None else o["gyro"][None], o["gcov"][None],
+                                o["lw"][None], self.params)
             self._still.append(bool(still[0]))
             self._open = {}
         self._decide(out, final=True)
@@ -167,73 +178,127 @@ class TwitchDetector:
                 return ChunkFilter(sos, signal.sosfilt_zi(sos)[:, :, None] * x0[None, None, :])
             self._filters = {
                 "band": start(d.band_sos, accel[0]),
-                "env": ChunkFilter(d.envelope_sos, np.zeros((d.envelope_sos.shape[0], 2))),
-                "slow": ChunkFilter(d.slow_sos, np.zeros((d.slow_sos.shape[0], 2))),
+                "env": ChunkFilter(d.envelope_sos, np.zeros((d.envelope_sos.shape[0], 2, 6))),
+                "slow": ChunkFilter(d.slow_sos, np.zeros((d.slow_sos.shape[0], 2, 6))),
                 "smooth": start(d.smooth_sos, accel[0]),
                 "low": start(d.low_sos, accel[0]),
             }
             self._late_a = np.repeat(np.concatenate((accel[:1], accel[:1]), axis=1), d.mask_delay_n, axis=0)
             self._held_a = accel[0].copy()
-            self._late_g = None if gyro is None else np.repeat(gyro[:1], d.mask_delay_n, axis=0)
+            self._late_b = np.zeros((d.mask_delay_n, 3))
+            self._late_g = None
+            if gyro is not None:
+                self._filters["gyro_slow"] = start(d.gyro_slow_sos, gyro[0])
+                self._late_g = np.repeat(np.concatenate((gyro[:1], gyro[:1]), axis=1), d.mask_delay_n, axis=0)
         f = self._filters
         band_xyz = f["band"](accel)
         band_g = magnitude(band_xyz)
-        power = band_g * band_g
-        env = np.sqrt(np.maximum(f["env"](power), 0.0))
-        slow = np.sqrt(np.maximum(f["slow"](power), 0.0))
+        # Low-passed products of the axes: the plain envelopes (for the gate's transients) now,
+        # the whitened ones block by block in _blocks.
+        prods = whitening.products(band_xyz)
+        power_fast, power_slow = f["env"](prods), f["slow"](prods)
+        env = whitening.plain_envelope(power_fast)
+        slow = whitening.plain_envelope(power_slow)
         # Gate input: delayed by mask_delay_n; around transients (a twitch's own tilt) it is held
         # at the smoothed value from just before, so the hold is neither noise nor the twitch.
-        last = np.maximum.accumulate(np.where(transient_mask(env, slow, self.params), idx, self._last_transient))
-        self._last_transient = int(last[-1])
+        strict, loose = transient_levels(env, slow, self.params)
+        transient = _chain(strict, loose, idx[0], self._last_transient, d.mask_chain_n)
+        last = np.maximum.accumulate(np.where(transient, idx, self._last_transient))
+        last_strict = np.maximum.accumulate(np.where(strict, idx, self._last_strict))
+        self._last_transient, self._last_strict = int(last[-1]), int(last_strict[-1])
         covered = idx - last <= d.mask_delay_n + d.mask_hang_n
-        gyro_covered = idx - last <= d.mask_delay_n + d.mask_gyro_hang_n
         late, self._late_a = _delay(np.concatenate((accel, f["smooth"](accel)), axis=1), self._late_a)
+        late_band, self._late_b = _delay(band_xyz, self._late_b)   # for whitening, on the gate's time axis
         held, self._held_a = _hold(late[:, 3:], covered, self._held_a)
         low = f["low"](np.where(covered[:, None], held, late[:, :3]))
+        # Gyro: near any transient only its slow part counts; near a strict one it is left out.
+        gyro_covered = idx - last_strict <= d.mask_delay_n + d.mask_gyro_hang_n
         late_g = None
         if gyro is not None:
             assert self._late_g is not None
-            late_g, self._late_g = _delay(gyro, self._late_g)
-        return band_xyz, band_g, env, slow, low, late_g, gyro_covered
+            both, self._late_g = _delay(np.concatenate((gyro, f["gyro_slow"](gyro)), axis=1), self._late_g)
+            near = idx - last <= d.mask_delay_n + d.mask_gyro_hang_n
+            late_g = np.where(near[:, None], both[:, 3:], both[:, :3])
+        return band_xyz, late_band, band_g, power_fast, power_slow, covered, low, late_g, gyro_covered
 
-    def _blocks(self, env, low, gyro, covered, lostwarm) -> tuple[np.ndarray, np.ndarray]:
-        """Complete blocks: stillness (gate) and baseline. Returns the per-sample threshold in
-        force and the provisional per-sample 'quiet' flag for live display."""
+    def _blocks(self, band_xyz, power_fast, power_slow, covered, low, gyro, gyro_covered, lostwarm):
+        """Complete blocks: stillness (gate), whitening and baseline. Returns the whitened fast
+        and slow envelopes, the per-sample threshold in force and the provisional per-sample
+        'quiet' flag for live display."""
         block_n = self._d.block_n
-        parts = {"env": env, "low": low, "gyro": gyro, "cov": covered, "lw": lostwarm}
+        parts = {"band": band_xyz, "cov": covered, "low": low, "gyro": gyro, "gcov": gyro_covered, "lw": lostwarm}
+        open_env = np.zeros(0)
         if self._open:
+            open_env = self._open["env"]
             parts = {k: (None if v is None else np.concatenate((self._open[k], v))) for k, v in parts.items()}
-        fill = parts["env"].size - env.size
-        k = parts["env"].size // block_n            # blocks completed in this chunk
+        n = lostwarm.size
+        fill = open_env.size
+        k = (fill + n) // block_n                   # blocks completed in this chunk
         m = k * block_n
-        n = env.size
-        thr = np.empty(n)
-        quiet = ~lostwarm
-        pos = 0
+        ends = [(j + 1) * block_n - fill for j in range(k)]   # chunk-relative ends of the blocks
+        still = np.zeros(0, dtype=bool)
         if k:
             def shaped(x):
                 return None if x is None else x[:m].reshape((k, block_n) + x.shape[1:])
-            values, still = block_stats(shaped(parts["env"]), shaped(parts["low"]), shaped(parts["gyro"]),
-                                        shaped(parts["cov"]), shaped(parts["lw"]), self.params)
-            for j in range(k):
-                end = (j + 1) * block_n - fill          # chunk-relative end of block j
-                thr[pos:end] = self.threshold_g
-                quiet[pos:end] &= self._last_still
-                pos = end
-                self._last_still = bool(still[j])
-                if still[j]:
-                    self._baseline.append(float(values[j]))
-                    new = threshold_from_baseline(self.params, self._baseline)
-                    if new is not None:
-                        self.threshold_g = new
-            self._still.extend(bool(v) for v in still)
+            still = block_still(shaped(parts["low"]), shaped(parts["gyro"]), shaped(parts["gcov"]),
+                                shaped(parts["lw"]), self.params)
+            cov, cov_ok = whitening.block_covariance(shaped(parts["band"]), shaped(parts["cov"]), self.params)
+        # Whitening in force during each block (it learns from the complete still blocks before).
+        accepted = np.flatnonzero(still & cov_ok) if k else np.zeros(0, dtype=int)
+        learned = self._learn_whitening(cov[accepted]) if accepted.size else []
+        weights, w, q = [], self._w, 0
+        for j in range(k):
+            weights.append(w)
+            if q < accepted.size and accepted[q] == j:
+                w = learned[q]
+                q += 1
+        self._w = w
+        segments = list(zip([0] + ends, weights + [self._w]))   # (chunk-relative start, weights)
+        lengths = np.diff([0] + ends + [n])
+        rows = np.repeat(np.array([sw for _, sw in segments]), lengths, axis=0)
+        env = whitening.envelope_rows(power_fast, rows)
+        slow = whitening.envelope_rows(power_slow, rows)
+        # Baseline and threshold, block by block.
+        thr = np.empty(n)
+        quiet = ~lostwarm
+        both_env = np.concatenate((open_env, env))
+        values = envelope_quantile(both_env[:m].reshape(k, block_n), self.params) if k else []
+        pos = 0
+        for j in range(k):
+            thr[pos:ends[j]] = self.threshold_g
+            quiet[pos:ends[j]] &= self._last_still
+            pos = ends[j]
+            self._last_still = bool(still[j])
+            if still[j]:
+                self._baseline.append(float(values[j]))
+                new = threshold_from_baseline(self.params, self._baseline)
+                if new is not None:
+                    self.threshold_g = new
+        self._still.extend(bool(v) for v in still)
         thr[pos:] = self.threshold_g
         quiet[pos:] &= self._last_still
         self._open = {key: (None if v is None else v[m:].copy()) for key, v in parts.items()}
-        return thr, quiet
+        self._open["env"] = both_env[m:].copy()
+        return env, slow, thr, quiet, segments
+
+    def _learn_whitening(self, new_covs: np.ndarray) -> list[np.ndarray]:
+        """Add still blocks' covariances (m, 6); the weights in force after each of them. The
+        windows that are full are done in one vectorised step (this runs for every block)."""
+        p = self.params
+        size = p.baseline_blocks
+        history = np.concatenate((np.array(self._covs).reshape(-1, 6), new_covs))
+        before = history.shape[0] - new_covs.shape[0]
+        self._covs.extend(new_covs)
+        m = new_covs.shape[0]
+        first_full = m if p.whiten_strength == 0 else min(max(size - 1 - before, 0), m)
+        out = [whitening.weights(history[:before + q + 1], p) for q in range(first_full)]
+        if first_full < m:                                   # windows of the last `size` blocks
+            windows = sliding_window_view(history, size, axis=0)[before + first_full + 1 - size:]
+            out.extend(whitening.weights_of(np.median(windows, axis=-1), p))
+        return out
 
     def _find_candidates(self, i0: int, band_g: np.ndarray, env: np.ndarray, slow: np.ndarray,
-                         thr: np.ndarray) -> None:
+                         thr: np.ndarray, segments: list[tuple[int, np.ndarray]]) -> None:
         """Hysteresis on the envelope, then refractory merging into candidate twitches."""
         n = env.size
         on_mask, off_mask = on_off(env, slow, thr, self.params)
@@ -258,7 +323,9 @@ class TwitchDetector:
                     onset = max(int(last_off[a]) + 1, crossing - self._d.backtrack_n)
                     if self._previous is not None:
                         self._previous.next_onset = onset
-                    cand = self._cand = self._previous = _Candidate(onset, None, crossing, -1.0, float(thr[a]))
+                    w = next(w for start, w in reversed(segments) if start <= a)
+                    cand = self._cand = self._previous = _Candidate(onset, None, crossing, -1.0, float(thr[a]),
+                                                                    whitening.metric(w))
             assert cand is not None
             lo, stop = max(a, 0), (n if b is None else b)
             if stop > lo:
@@ -344,7 +411,7 @@ class TwitchDetector:
             end = min(end, cand.next_onset)
         window = self._band_hist[cand.onset - base:end - base]
         level = self.params.rhythm_level * cand.threshold_g
-        return sign_changes(window, self._band_hist[cand.peak - base], level) <= self.params.rhythm_max_crossings
+        return sign_changes(window, self._band_hist[cand.peak - base], level, cand.metric) <= self.params.rhythm_max_crossings
 
     def _add_twitch(self, out: DetectorOutput, tw: Twitch) -> None:
         out.twitches.append(tw)
@@ -359,6 +426,25 @@ class TwitchDetector:
             out.episodes.append(Episode(ep[0].onset, ep[-1].offset, tuple(t.onset for t in ep),
                                         max(t.peak_g for t in ep)))
         self._episode = []
+
+
+def _chain(strict: np.ndarray, loose: np.ndarray, i0: int, last_before: int, chain_n: int) -> np.ndarray:
+    """Transients: ``strict``, plus each run of ``loose`` that begins within ``chain_n`` samples of
+    the latest transient before it (``last_before``: the latest one of earlier chunks). A run's
+    first sample decides for the whole run (later samples are only nearer a transient: itself)."""
+    out = strict.copy()
+    if not loose.any():
+        return out
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], loose.astype(np.int8), [0]))))
+    strict_at = np.flatnonzero(strict)
+    last_chained = last_before - i0                      # chunk-relative
+    for a, b in zip(edges[::2], edges[1::2]):
+        k = np.searchsorted(strict_at, a) - 1
+        previous = max(last_chained, int(strict_at[k]) if k >= 0 else last_chained)
+        if a - previous <= chain_n:
+            out[a:b] = True
+            last_chained = int(b) - 1
+    return out
 
 
 def _delay(x: np.ndarray, buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
