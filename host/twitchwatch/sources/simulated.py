@@ -23,8 +23,12 @@ class SimulatedSensor:
     """A :class:`~twitchwatch.sources.base.Source` of simulated samples.
 
     ``speed`` is how many times faster than real time to run (``None``: as fast as possible);
-    ``duration_s`` ends the stream (``None``: endless, until :meth:`stop`).
+    ``duration_s`` ends the stream (``None``: endless, until :meth:`stop`). Its full scale is
+    the sensor firmware's default, ±4 g and ±500 dps, which holds every simulated activity.
     """
+
+    accel_range_g = 4
+    gyro_range_dps = 500
 
     def __init__(self, config: SimConfig = SimConfig(), speed: float | None = 1.0,
                  duration_s: float | None = None, chunk_s: float = 0.05, segment_s: float = 300.0,
