@@ -202,9 +202,15 @@ async def _watch(session: Any, source: _FromZero, duration_s: float | None) -> N
         now = time.monotonic()
         if now - last_print >= 1.0:
             led = source.ledger
-            print(f"\r{source.state:12s} {led.samples_expected / source.fs_hz:8.1f} s  "
-                  f"twitches {session.counts.twitches}  episodes {session.counts.episodes}  lost {led.lost}  "
-                  f"backfilled {led.backfilled}  reconnects {led.reconnects}", end="", flush=True)
+            try:
+                print(f"\r{source.state:12s} {led.samples_expected / source.fs_hz:8.1f} s  "
+                      f"twitches {session.counts.twitches}  episodes {session.counts.episodes}  lost {led.lost}  "
+                      f"backfilled {led.backfilled}  reconnects {led.reconnects}", end="", flush=True)
+            except BrokenPipeError:
+                # Nobody reads the output any more (`record ... | head`): stop and save, as a
+                # tool killed by SIGPIPE would stop; the CLI then exits quietly.
+                await session.stop()
+                raise
             last_print = now
         if duration_s is not None and now >= source.first_chunk_at + duration_s:
             await session.stop()
