@@ -8,7 +8,8 @@ monitored time, ledger, detector version and parameters, body site and side, and
 the ``.twr`` file (``--out``). A killed ``record`` leaves its session in state ``recording``
 with the lock released; the next twitchwatch command (``record`` included) recovers it.
 
-``--sensor sim-ble`` uses the simulated BLE sensor in-process (no hardware needed). Like the
+``--sensor sim-ble`` uses the simulated BLE sensor in-process (no hardware needed), which streams
+the project's simulated day (``twitchwatch.model.simulate``) over the BLE packet path. Like the
 app's simulated sensor it stays out of the diary unless ``--diary`` asks for it, so simulated
 twitches never reach a clinic report by accident.
 """
