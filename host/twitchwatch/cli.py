@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -37,7 +38,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit status of a tool killed by SIGPIPE (128 + 13), as ``yes | head -1`` reports for ``yes``.
+SIGPIPE_STATUS = 141
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. A reader that goes away (``twitchwatch analyze --json F | head -1``)
+    ends any command quietly with :data:`SIGPIPE_STATUS`, never a BrokenPipeError traceback."""
+    try:
+        try:
+            status = _main(argv)
+        except SystemExit:
+            _flush_stdout()     # argparse's --help/--version: a closed pipe shows here too
+            raise
+        _flush_stdout()         # ... not at interpreter exit, where it could not be handled
+        return status
+    except BrokenPipeError:
+        _silence_stdout()
+        return SIGPIPE_STATUS
+
+
+def _flush_stdout() -> None:
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
+def _silence_stdout() -> None:
+    """Send whatever is still buffered for stdout to the null device, so that Python's own
+    flush at exit does not fail again (the recipe in Python's signal module docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        pass    # no real stdout (e.g. captured in-process): nothing will be flushed to a pipe
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

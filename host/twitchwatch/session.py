@@ -17,14 +17,15 @@ import numpy as np
 
 from .detect import Calibration, DetectorOutput, DetectorParams, Episode, Trace, Twitch, TwitchDetector
 from .errors import TwitchwatchError
-from .sources.base import SampleChunk, Source
+from .sources.base import SampleChunk, Source, full_scale
 
 
 class Recorder(Protocol):
     """Where a session's samples and results go (the store's SessionRecorder implements it)."""
 
     def start(self, fs_hz: float, has_gyro: bool, site: str, side: str, device: str,
-              detector_info: dict, start_wall_s: float) -> object: ...
+              detector_info: dict, start_wall_s: float, *, accel_range_g: int | None,
+              gyro_range_dps: int | None) -> object: ...
     def add_samples(self, accel_g: np.ndarray, gyro_dps: np.ndarray | None) -> None: ...
     def add_output(self, out: DetectorOutput) -> None: ...
     def set_ledger(self, ledger: dict) -> None: ...
@@ -145,8 +146,11 @@ class LiveSession:
         self.detector = TwitchDetector(self.fs_hz, self.params, self.calibration, keep_trace=True)
         self.view = View(self.fs_hz, self.view_s)
         if self.recorder is not None:
+            # The file keeps the full scale the source delivers, so nothing it sent is clipped.
+            accel_range_g, gyro_range_dps = full_scale(self.source)
             self.recorder.start(self.fs_hz, chunk.gyro_dps is not None, self.site, self.side,
-                                getattr(self.source, "name", ""), self.detector.params_dict(), self.start_wall_s)
+                                getattr(self.source, "name", ""), self.detector.params_dict(), self.start_wall_s,
+                                accel_range_g=accel_range_g, gyro_range_dps=gyro_range_dps)
 
     def _consume(self, chunk: SampleChunk) -> None:
         if self.detector is None:

@@ -26,7 +26,7 @@ PERIOD = 100          # one twitch every 0.48 s: a few land in the first monitor
 
 def _twitching_signal():
     """The simulated sensor's raw samples: still, on gravity, with a clear twitch every PERIOD
-    samples (the default signal sways too much for any time to be monitored)."""
+    samples (the demo day's first twitches come about 10 s in: too late for a 4 s recording)."""
     cfg = sim_peripheral.PeripheralConfig()
     a_lsb = float(P.ACCEL_G_PER_LSB[P.ACCEL_RANGES_G.index(cfg.accel_range_g)])
     g_lsb = float(P.GYRO_DPS_PER_LSB[P.GYRO_RANGES_DPS.index(cfg.gyro_range_dps)])
@@ -175,3 +175,82 @@ def test_bad_arguments_are_one_line_before_connecting(tmp_path, capsys, argv, wo
     # Refused before anything happened: no file, no diary, the old file intact.
     assert not (tmp_path / "day.twr").exists() and not (tmp_path / "d").exists()
     assert (tmp_path / "old.twr").read_bytes() == b"keep me"
+
+
+def _hard_knock_signal(cfg: sim_peripheral.PeripheralConfig):
+    """Still on gravity, with a knock every 0.25 s far beyond ±4 g / ±500 dps but within the
+    sensor's full scale (±8 g / ±1000 dps by default): KNOCKS gives the values in g and dps."""
+    a_lsb = float(P.ACCEL_G_PER_LSB[P.ACCEL_RANGES_G.index(cfg.accel_range_g)])
+    g_lsb = float(P.GYRO_DPS_PER_LSB[P.GYRO_RANGES_DPS.index(cfg.gyro_range_dps)])
+    knocks = np.array([[7.5, -6.0, 1.0, 950.0, -700.0, 0.0],
+                       [-7.9, 5.0, 1.0, -990.0, 800.0, 0.0]])
+    raw_knocks = np.round(knocks / np.array([a_lsb] * 3 + [g_lsb] * 3))
+
+    def signal(first_index: int, n: int) -> np.ndarray:
+        k = np.arange(first_index, first_index + n, dtype=np.int64)
+        out = np.zeros((n, 6))
+        out[:, 2] = round(1.0 / a_lsb)
+        for j, row in enumerate(raw_knocks):
+            out[k % 52 == 26 * j] = row
+        return out.astype(np.int16)
+
+    return signal, raw_knocks * np.array([a_lsb] * 3 + [g_lsb] * 3)
+
+
+@pytest.mark.parametrize("diary", [False, True], ids=["no-diary", "diary"])
+def test_the_twr_keeps_the_sensors_full_scale(tmp_path, capsys, monkeypatch, diary):
+    """Values the sensor measured beyond ±4 g / ±500 dps reach the file unclipped, whichever
+    recorder (file only, or the diary's) writes it."""
+    real = sim_peripheral.make_link_pair
+    knocks = {}
+
+    def make_link_pair(config=sim_peripheral.PeripheralConfig(), _signal=None):
+        signal, knocks["values"] = _hard_knock_signal(config)
+        return real(config, signal)
+
+    monkeypatch.setattr(sim_peripheral, "make_link_pair", make_link_pair)
+    out = tmp_path / "knocks.twr"
+    where = ["--diary", "--data-dir", str(tmp_path / "diary")] if diary else ["--no-diary"]
+    code, _stdout, err = _main(capsys, "record", "--sensor", "sim-ble", "--duration", "0.6",
+                               "--out", str(out), *where)
+    assert code == 0, err
+    rec = read_native(out)
+    assert rec.gyro_dps is not None and rec.n_samples > 52
+    values = np.hstack([rec.accel_g, rec.gyro_dps])
+    values = values[np.isfinite(values).all(axis=1)]
+    knocked = values[np.abs(values[:, 0]) > 2]
+    assert len(knocked) >= 2, "no knock was recorded: the test could not fail"
+    # Every knock is in the file as the sensor sent it (to float rounding), and nothing clipped.
+    for row in knocked:
+        assert np.abs(knocks["values"] - row).max(axis=1).min() < 1e-9
+    assert {tuple(np.sign(r[:1])) for r in knocked} == {(1.0,), (-1.0,)}
+    assert "clipped_samples" not in rec.meta
+
+
+def test_sim_ble_demo_recording_counts_twitches(tmp_path, capsys, monkeypatch):
+    """``--sensor sim-ble`` streams the project's simulated day (the model the simulated
+    source streams): a ~15 s recording of it, through the BLE packet path and the record
+    command, counts twitches. Run 4x faster than real time, connected without a scan."""
+    from bleak.backends.device import BLEDevice
+
+    from twitchwatch.ble.source import BleSensorSource, LinkParams
+
+    speed = 4.0
+
+    async def sped_up(name):
+        assert name == record.SIM_BLE
+        cfg = replace(sim_peripheral.PeripheralConfig(), speed=speed, max_step_s=0.02)
+        sensor, host = sim_peripheral.make_link_pair(cfg)
+        await sensor.start()
+        params = LinkParams(time_scale=speed, remember=False, connect_timeout_s=3.0)
+        return BleSensorSource(BLEDevice(cfg.address, cfg.name, None), bumble=host, params=params), sensor
+
+    monkeypatch.setattr(record, "_open_source", sped_up)
+    out = tmp_path / "demo.twr"
+    code, stdout, err = _main(capsys, "record", "--sensor", "sim-ble", "--duration", str(16 / speed),
+                              "--out", str(out), "--json")
+    assert code == 0, err
+    result = json.loads(stdout.splitlines()[-1])
+    assert read_native(out).duration_s > 10
+    assert result["monitored_s"] > 5                # still periods ...
+    assert result["twitches"] >= 1                  # ... with twitches in them

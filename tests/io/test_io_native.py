@@ -238,3 +238,11 @@ def test_unknown_extension(tmp_path: Path) -> None:
         read_recording(tmp_path / "r.txt")
     with pytest.raises(RecordingError, match="use a file ending in"):
         write_recording(Recording(100.0, np.zeros((1, 3))), tmp_path / "r")
+
+
+def test_live_full_scale_is_the_sources_or_else_the_widest() -> None:
+    from twitchwatch.io.native import live_full_scale
+
+    assert live_full_scale(8, 1000) == (8, 1000)          # what the sensor says it sends
+    assert live_full_scale(None, None) == (16, 2000)      # a source that does not say
+    assert live_full_scale(3, 250) == (16, 250)           # a scale no LSM6DSO has: the widest

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -36,8 +36,10 @@ class FakeRecorder:
         self.gyro_rows = 0
         self.out = DetectorOutput()
 
-    def start(self, fs_hz, has_gyro, site, side, device, detector_info, start_wall_s):
+    def start(self, fs_hz, has_gyro, site, side, device, detector_info, start_wall_s, *,
+              accel_range_g, gyro_range_dps):
         self.calls.append(("start", fs_hz, has_gyro, site, side, device, detector_info, start_wall_s))
+        self.full_scale = (accel_range_g, gyro_range_dps)
 
     def add_samples(self, accel_g, gyro_dps):
         self.calls.append(("add_samples", len(accel_g)))
@@ -92,6 +94,7 @@ def test_session_equals_batch_and_feeds_the_recorder(rec):
     assert (fs, has_gyro, site, side, device) == (FS, True, "thenar", "right", "Replay")
     assert info == session.detector.params_dict() and info["params"] == params.as_dict()
     assert wall == pytest.approx(rec.start_wall_s)
+    assert recorder.full_scale == (4, 500)      # the replay's peaks fit the smallest scale
     assert recorder.samples == recorder.gyro_rows == rec.n_samples
     # Samples reach the recorder before the outputs computed from them.
     assert kinds.index("add_samples") < kinds.index("add_output")
@@ -189,3 +192,13 @@ def test_session_on_the_simulated_sensor_equals_batch():
         (batch.twitches, batch.episodes, batch.monitored)
     assert session.counts.twitches == len(batch.twitches)
     assert recorder.calls[0][5] == "Simulated sensor"
+
+
+def test_the_recorder_gets_a_full_scale_that_holds_the_source(rec):
+    """A replay with a knock beyond ±8 g / ±1000 dps asks the recorder for ±16 g / ±2000 dps."""
+    short = replace(rec, accel_g=rec.accel_g[:416].copy(), gyro_dps=rec.gyro_dps[:416].copy())
+    short.accel_g[100] = [9.5, 0.0, 1.0]
+    short.gyro_dps[200] = [0.0, -1500.0, 0.0]
+    recorder = FakeRecorder()
+    _run(LiveSession(ReplaySource(short, speed=None), recorder=recorder))
+    assert recorder.full_scale == (16, 2000)

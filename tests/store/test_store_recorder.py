@@ -28,7 +28,8 @@ def _record(data_dir: Path, rec, chunk: int = 512) -> tuple[int, object]:
     params = DetectorParams()
     det = TwitchDetector(rec.fs_hz, params)
     r = SessionRecorder(data_dir, flush_interval_s=0.2)
-    sid = r.start(rec.fs_hz, True, "thenar", "left", "sim", detector_info(params), rec.start_wall_s)
+    sid = r.start(rec.fs_hz, True, "thenar", "left", "sim", detector_info(params), rec.start_wall_s,
+                  accel_range_g=4, gyro_range_dps=500)
     for a in range(0, rec.n_samples, chunk):
         acc, gyr = rec.accel_g[a:a + chunk], rec.gyro_dps[a:a + chunk]
         r.add_samples(acc, gyr)
@@ -203,6 +204,26 @@ def test_named_file_inside_the_data_folder_is_stored_relative(data_dir: Path) ->
     r.start(208.0, True, start_wall_s=START)
     row = r.close()
     assert row is not None and row.recording == "mine.twr"
+
+
+def test_the_recording_keeps_the_given_full_scale_and_flags_what_it_cannot_hold(data_dir: Path) -> None:
+    r = SessionRecorder(data_dir)
+    r.start(208.0, True, start_wall_s=START, accel_range_g=8, gyro_range_dps=1000)
+    acc = np.tile([0.0, 0.0, 1.0], (100, 1))
+    gyr = np.zeros((100, 3))
+    acc[10] = [7.5, -6.0, 1.0]        # beyond ±4 g, within ±8 g: stored as is
+    gyr[20] = [950.0, 0.0, 0.0]
+    acc[30] = [9.0, 0.0, 1.0]         # beyond ±8 g: saturated, and the diary says so
+    gyr[40] = [0.0, -1200.0, 0.0]
+    r.add_samples(acc, gyr)
+    row = r.close()
+    assert row is not None
+    back = read_native(data_dir / row.recording)
+    assert back.accel_g[10] == pytest.approx([7.5, -6.0, 1.0], abs=0.244e-3 / 2)
+    assert back.gyro_dps[20] == pytest.approx([950.0, 0.0, 0.0], abs=35e-3 / 2)
+    assert back.accel_g[30, 0] == pytest.approx(32767 * 0.244e-3)
+    assert back.meta["clipped_samples"] == "2" and row.ledger["clipped_samples"] == 2
+    assert "2 samples beyond the recording's full scale (±8 g, ±1000 dps)" in row.status_note
 
 
 @pytest.mark.parametrize("in_the_way", ["day.twr", "day.lock"])

@@ -119,3 +119,42 @@ def test_sensor_not_found_is_explained_not_raised(make_app, qloop):
     app.qtbot.waitUntil(lambda: app.controller.kind == "simulated", timeout=10000)
     w.refresh()
     assert "Simulated sensor — no real data" in w.banner.text()
+
+
+def test_the_apps_recording_keeps_the_sensors_full_scale(make_app, qloop):
+    """A knock the sensor measured beyond ±4 g / ±500 dps (within its ±8 g / ±1000 dps) is in
+    the session's .twr as the sensor sent it, not clipped."""
+    import numpy as np
+
+    from twitchwatch.ble import protocol as P
+    from twitchwatch.io.native import read_native
+
+    cfg = PeripheralConfig()
+    lsb = np.array([P.ACCEL_G_PER_LSB[P.ACCEL_RANGES_G.index(cfg.accel_range_g)]] * 3
+                   + [P.GYRO_DPS_PER_LSB[P.GYRO_RANGES_DPS.index(cfg.gyro_range_dps)]] * 3)
+    knock = np.round(np.array([-7.7, 6.5, 1.0, 980.0, -640.0, 0.0]) / lsb)
+
+    def signal(first_index: int, n: int) -> np.ndarray:
+        k = np.arange(first_index, first_index + n)
+        out = np.zeros((n, 6))
+        out[:, 2] = round(1.0 / lsb[2])
+        out[k % 40 == 0] = knock
+        return out.astype(np.int16)
+
+    sensor, host = make_link_pair(cfg, signal)
+    app = make_app(ble_factory=lambda address: BleSensorSource(address, bumble=host, params=PARAMS))
+    app.run(sensor.start())
+    try:
+        app.run(app.controller.use_ble(sensor.cfg.address))
+        app.qtbot.waitUntil(lambda: app.controller.session is not None
+                            and app.controller.session.counts.elapsed_s > 0.5, timeout=15000)
+        path = app.controller.session.recorder.recording_path
+        app.run(app.controller.disconnect())
+    finally:
+        app.run(sensor.stop())
+    rec = read_native(path)
+    values = np.hstack([rec.accel_g, rec.gyro_dps])
+    knocked = values[np.abs(values[:, 0]) > 2]
+    assert len(knocked) >= 2, "no knock was recorded: the test could not fail"
+    assert np.abs(knocked - knock * lsb).max() < 1e-9
+    assert "clipped_samples" not in rec.meta

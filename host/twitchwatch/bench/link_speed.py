@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from twitchwatch.ble import protocol as P
-from twitchwatch.ble.sim_peripheral import default_signal
+from twitchwatch.ble.sim_peripheral import pattern_signal
 from twitchwatch.link.buffer import SampleBuffer
 from twitchwatch.link.clock import ClockFit
 
@@ -24,7 +24,7 @@ SPAN_S = 60.0
 
 
 def _packets() -> list[bytes]:
-    sig = default_signal(FS_HZ)
+    sig = pattern_signal(FS_HZ)
     n = int(SPAN_S * FS_HZ)
     raw = sig(0, n)
     cfg = P.config_byte(8, 1000, FS_HZ)

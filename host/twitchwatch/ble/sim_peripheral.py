@@ -1,6 +1,9 @@
 """A simulated twitchwatch sensor: a Bumble virtual BLE peripheral speaking protocol v1.
 
-It models the firmware's observable behaviour: a sample ring (60 s by default) that keeps
+It streams the project's simulated wear (:func:`twitchwatch.model.simulate.simulate_stream`,
+the model the in-process simulated sensor streams too: stillness, hand use, twitches and
+episodes) from its first sample on, in raw LSB at its full scale. It models the firmware's
+observable behaviour: a sample ring (60 s by default) that keeps
 filling whether or not anyone listens, live notifications of up to ``samples_per_packet(MTU)``
 samples after START, BACKFILL answered from the ring, the status characteristic, Battery and
 Device Information services. Its sensor clock may run ``speed`` times faster than the wall
@@ -17,8 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from bumble import hci
@@ -29,9 +32,19 @@ from bumble.gatt import Characteristic, CharacteristicValue, Service
 
 from . import protocol as P
 
+if TYPE_CHECKING:
+    from ..model.simulate import SimConfig
+
 logger = logging.getLogger(__name__)
 
 SignalFn = Callable[[int, int], np.ndarray]     # (first_index, n) -> (n, 6) int16 raw LSB
+
+#: The simulated day the sensor streams unless told otherwise: the app's lively demo rates
+#: (a few episodes within minutes) and a seed whose first 15 s, from any start up to 8 s in,
+#: hold a twitch the detector counts, so even a short demo recording shows one.
+DEMO_DAY_SEED = 146
+DEMO_DAY_EPISODES_PER_HOUR = 40.0
+DEMO_DAY_ISOLATED_PER_HOUR = 90.0
 
 
 @dataclass(frozen=True)
@@ -71,10 +84,63 @@ class PeripheralConfig:
     firmware: tuple[int, int, int] = (1, 0, 0)
     record: bool = False
     faults: Faults = field(default_factory=Faults)
+    # The simulated wear streamed (its rate is the sensor's); None: the demo day (DEMO_DAY_*).
+    day: SimConfig | None = None
 
 
-def default_signal(fs_hz: float, accel_range_g: int = 8) -> SignalFn:
-    """Gravity on z, a slow sway and deterministic noise: a pure function of the index."""
+def demo_day() -> SimConfig:
+    """The simulated day the sensor streams by default."""
+    from ..model.simulate import SimConfig
+
+    return SimConfig(seed=DEMO_DAY_SEED, episodes_per_hour=DEMO_DAY_EPISODES_PER_HOUR,
+                     isolated_per_hour=DEMO_DAY_ISOLATED_PER_HOUR)
+
+
+def simulated_day_signal(fs_hz: float, accel_range_g: int = 8, gyro_range_dps: int = 1000,
+                         day: SimConfig | None = None, segment_s: float = 60.0) -> SignalFn:
+    """The project's simulated wear (``day``, default :func:`demo_day`) as the sensor's raw
+    samples at these full scales, saturating beyond them as the IMU does.
+
+    The day begins at the first index asked for (the sensor's first sample); later calls
+    must go forward (indices an overrun skipped skip that part of the day). It is generated
+    ``segment_s`` at a time, as the samples are asked for.
+    """
+    from ..model.simulate import simulate_stream
+
+    cfg = replace(day or demo_day(), fs_hz=float(fs_hz), with_gyro=True)
+    segments = simulate_stream(cfg, segment_s)
+    lsb = np.array([P.ACCEL_G_PER_LSB[P.ACCEL_RANGES_G.index(accel_range_g)]] * 3
+                   + [P.GYRO_DPS_PER_LSB[P.GYRO_RANGES_DPS.index(gyro_range_dps)]] * 3)
+    start: int | None = None
+    buf = np.zeros((0, 6), np.int16)       # generated samples not yet handed out ...
+    buf_first = 0                          # ... from this position in the day
+
+    def signal(first_index: int, n: int) -> np.ndarray:
+        nonlocal start, buf, buf_first
+        if start is None:
+            start = first_index
+        pos = first_index - start
+        if pos < buf_first:
+            raise ValueError(f"the simulated day only goes forward: asked for {pos} after {buf_first}")
+        parts = [buf]
+        have = buf_first + len(buf)
+        while have < pos + n:
+            rec, _truth, _offset = next(segments)
+            assert rec.gyro_dps is not None
+            values = np.hstack([rec.accel_g, rec.gyro_dps]) / lsb
+            parts.append(np.clip(np.round(values), -32768, 32767).astype(np.int16))
+            have += rec.n_samples
+        buf = np.concatenate(parts) if len(parts) > 1 else buf
+        out = buf[pos - buf_first: pos - buf_first + n].copy()
+        buf, buf_first = buf[pos - buf_first + n:], pos + n
+        return out
+
+    return signal
+
+
+def pattern_signal(fs_hz: float, accel_range_g: int = 8) -> SignalFn:
+    """A test pattern, not a wear: gravity on z, a sway no stillness detector accepts, and
+    deterministic noise; a pure function of the index (link benchmarks)."""
     lsb_g = float(P.ACCEL_G_PER_LSB[P.ACCEL_RANGES_G.index(accel_range_g)])
 
     def signal(first_index: int, n: int) -> np.ndarray:
@@ -99,7 +165,8 @@ class SimPeripheral:
         self.cfg = config
         self.controller = controller
         self.fs_hz = config.fs_hz
-        self.signal = signal or default_signal(config.fs_hz, config.accel_range_g)
+        self.signal = signal or simulated_day_signal(config.fs_hz, config.accel_range_g, config.gyro_range_dps,
+                                                     config.day)
         self._rng = random.Random(config.faults.seed)
         self.ring_n = int(config.ring_s * config.fs_hz)
         self.ring = np.zeros((self.ring_n, 6), np.int16)

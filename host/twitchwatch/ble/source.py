@@ -63,6 +63,16 @@ class BleSensorSource:
         self._stopped = asyncio.Event()
 
     # ------------------------------------------------------------------ public
+    @property
+    def accel_range_g(self) -> int | None:
+        """The sensor's accelerometer full scale (±g) from its status; None before the first."""
+        return None if self.status is None else self.status.accel_range_g
+
+    @property
+    def gyro_range_dps(self) -> int | None:
+        """The sensor's gyroscope full scale (±dps) from its status; None before the first."""
+        return None if self.status is None else self.status.gyro_range_dps
+
     async def chunks(self) -> AsyncIterator[SampleChunk]:
         """Sample chunks in index order until :meth:`stop`."""
         device = await self._find_device()

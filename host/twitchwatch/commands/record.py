@@ -8,7 +8,8 @@ monitored time, ledger, detector version and parameters, body site and side, and
 the ``.twr`` file (``--out``). A killed ``record`` leaves its session in state ``recording``
 with the lock released; the next twitchwatch command (``record`` included) recovers it.
 
-``--sensor sim-ble`` uses the simulated BLE sensor in-process (no hardware needed). Like the
+``--sensor sim-ble`` uses the simulated BLE sensor in-process (no hardware needed), which streams
+the project's simulated day (``twitchwatch.model.simulate``) over the BLE packet path. Like the
 app's simulated sensor it stays out of the diary unless ``--diary`` asks for it, so simulated
 twitches never reach a clinic report by accident.
 """
@@ -79,6 +80,14 @@ class _FromZero:
     def ledger(self) -> Any:
         return getattr(self.source, "ledger", None)
 
+    @property
+    def accel_range_g(self) -> int | None:
+        return getattr(self.source, "accel_range_g", None)
+
+    @property
+    def gyro_range_dps(self) -> int | None:
+        return getattr(self.source, "gyro_range_dps", None)
+
     async def chunks(self) -> AsyncIterator[Any]:
         base = None
         async for chunk in self.source.chunks():
@@ -98,13 +107,22 @@ class _FileOnly:
         self.path = path
         self.session_id: int | None = None
         self._writer: Any = None
+        self._clipped = 0
 
     def start(self, fs_hz: float, has_gyro: bool, site: str, side: str, device: str,
-              detector_info: dict, start_wall_s: float) -> None:
-        from ..io.native import NativeWriter
+              detector_info: dict, start_wall_s: float, *, accel_range_g: int | None = None,
+              gyro_range_dps: int | None = None) -> None:
+        from ..io.native import NativeWriter, live_full_scale
 
+        accel_range_g, gyro_range_dps = live_full_scale(accel_range_g, gyro_range_dps)
         self._writer = NativeWriter.create(self.path, fs_hz=fs_hz, has_gyro=has_gyro, start_wall_s=start_wall_s,
-                                           device=device, site=site, side=side, meta={})
+                                           device=device, site=site, side=side, meta={},
+                                           accel_range_g=accel_range_g, gyro_range_dps=gyro_range_dps)
+
+    @property
+    def clipped_samples(self) -> int:
+        """Samples stored saturated, beyond the file's full scale (kept after close)."""
+        return self._clipped if self._writer is None else int(self._writer.clipped_samples)
 
     def add_samples(self, accel_g: Any, gyro_dps: Any) -> None:
         self._writer.append(accel_g, gyro_dps)
@@ -118,6 +136,7 @@ class _FileOnly:
     def close(self) -> None:
         writer, self._writer = self._writer, None
         if writer is not None:
+            self._clipped = int(writer.clipped_samples)
             writer.close()
 
 
@@ -184,9 +203,15 @@ async def _watch(session: Any, source: _FromZero, duration_s: float | None) -> N
         now = time.monotonic()
         if now - last_print >= 1.0:
             led = source.ledger
-            print(f"\r{source.state:12s} {led.samples_expected / source.fs_hz:8.1f} s  "
-                  f"twitches {session.counts.twitches}  episodes {session.counts.episodes}  lost {led.lost}  "
-                  f"backfilled {led.backfilled}  reconnects {led.reconnects}", end="", flush=True)
+            try:
+                print(f"\r{source.state:12s} {led.samples_expected / source.fs_hz:8.1f} s  "
+                      f"twitches {session.counts.twitches}  episodes {session.counts.episodes}  lost {led.lost}  "
+                      f"backfilled {led.backfilled}  reconnects {led.reconnects}", end="", flush=True)
+            except BrokenPipeError:
+                # Nobody reads the output any more (`record ... | head`): stop and save, as a
+                # tool killed by SIGPIPE would stop; the CLI then exits quietly.
+                await session.stop()
+                raise
             last_print = now
         if duration_s is not None and now >= source.first_chunk_at + duration_s:
             await session.stop()
@@ -253,9 +278,11 @@ def _report(args: argparse.Namespace, out: Path, data_dir: Path | None, state: _
     session = state.session
     started = session is not None and session.detector is not None
     result: dict[str, Any] = {"ledger": state.source.ledger.as_dict() if state.source is not None else {}}
+    clipped = int(getattr(state.recorder, "clipped_samples", 0))
     if started:
         result.update(twitches=session.counts.twitches, episodes=session.counts.episodes,
-                      monitored_s=round(session.counts.monitored_s, 3), out=str(out))
+                      monitored_s=round(session.counts.monitored_s, 3), out=str(out),
+                      clipped_samples=clipped)
     sid = getattr(state.recorder, "session_id", None) if data_dir is not None else None
     result["session_id"] = sid
     if args.json:
@@ -266,6 +293,8 @@ def _report(args: argparse.Namespace, out: Path, data_dir: Path | None, state: _
         if started:
             print(f"twitches {result['twitches']}, episodes {result['episodes']}, "
                   f"monitored {result['monitored_s']:.1f} s; recording in {out}")
+        if clipped:
+            print(f"warning: {clipped} samples were beyond the file's full scale and are stored saturated")
         print(_diary_line(args, data_dir, sid, state))
     if session is not None and session.error:
         raise TwitchwatchError(f"recording stopped early: {session.error}")

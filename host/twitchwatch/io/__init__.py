@@ -19,7 +19,7 @@ from .csv_v1 import read_csv, write_csv
 from .native import NativeWriter, read_native
 
 __all__ = ["read_recording", "write_recording", "read_csv", "write_csv", "read_native", "write_native",
-           "NativeWriter", "SUFFIXES"]
+           "NativeWriter", "SUFFIXES", "smallest_full_scale"]
 
 SUFFIXES = (".csv", ".csv.gz", ".twr")
 
@@ -59,6 +59,13 @@ def _smallest_range(values: np.ndarray, table: dict[int, float], floor: int) -> 
     return max(table)
 
 
+def smallest_full_scale(accel_g: np.ndarray, gyro_dps: np.ndarray | None) -> tuple[int, int]:
+    """``(accel_range_g, gyro_range_dps)``: the smallest LSM6DSO full scale, from ±4 g and
+    ±500 dps up, that holds these samples' peaks (the widest if nothing does)."""
+    return (_smallest_range(accel_g, ACCEL_LSB_G, 4),
+            _smallest_range(gyro_dps, GYRO_LSB_DPS, 500) if gyro_dps is not None else 500)
+
+
 def write_native(rec: Recording, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
     """Write a whole recording as ``.twr``, choosing the smallest full scale (from ±4 g and
     ±500 dps up) that holds its peaks, so nothing clips that the sensor could have measured."""
@@ -68,13 +75,12 @@ def write_native(rec: Recording, path: str | os.PathLike[str], *, overwrite: boo
     tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     has_gyro = rec.gyro_dps is not None
+    accel_range_g, gyro_range_dps = smallest_full_scale(rec.accel_g, rec.gyro_dps)
     try:
         with NativeWriter.create(
             tmp, fs_hz=rec.fs_hz, has_gyro=has_gyro, start_wall_s=rec.start_wall_s, device=rec.device,
             site=rec.site, side=rec.side, meta=rec.meta,
-            accel_range_g=_smallest_range(rec.accel_g, ACCEL_LSB_G, 4),
-            gyro_range_dps=_smallest_range(rec.gyro_dps, GYRO_LSB_DPS, 500) if rec.gyro_dps is not None else 500,
-            background_flush=False,
+            accel_range_g=accel_range_g, gyro_range_dps=gyro_range_dps, background_flush=False,
         ) as writer:
             writer.append(rec.accel_g, rec.gyro_dps)
     except BaseException:

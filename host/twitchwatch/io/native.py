@@ -40,7 +40,16 @@ from ._twr import (
     RAW_MAX,
 )
 
-__all__ = ["NativeWriter", "NativeScan", "read_native", "scan_native"]
+__all__ = ["NativeWriter", "NativeScan", "read_native", "scan_native", "live_full_scale"]
+
+
+def live_full_scale(accel_range_g: int | None, gyro_range_dps: int | None) -> tuple[int, int]:
+    """The full scale to record a live source at: the one the source says its samples fit in
+    (a sensor's own configuration, so every value is stored exactly), or, where it does not
+    say (or names a scale the LSM6DSO does not have), the widest one (±16 g, ±2000 dps), which
+    holds anything the sensor can measure."""
+    return (accel_range_g if accel_range_g in ACCEL_LSB_G else max(ACCEL_LSB_G),
+            gyro_range_dps if gyro_range_dps in GYRO_LSB_DPS else max(GYRO_LSB_DPS))
 
 
 class NativeWriter:
@@ -53,6 +62,7 @@ class NativeWriter:
     def __init__(self, fd: int, path: Path, header: dict[str, Any], *, flush_interval_s: float,
                  fsync_interval_s: float, background_flush: bool) -> None:
         self.path = path
+        self.header = header          # the file's header (full scales, LSBs, ...)
         self.fs_hz: float = header["fs_hz"]
         self.has_gyro: bool = header["has_gyro"]
         self._fd: int | None = fd

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Iterator
 
 import numpy as np
 from scipy import signal
@@ -190,6 +191,29 @@ def simulate(cfg: SimConfig = SimConfig()) -> tuple[Recording, GroundTruth]:
         meta={"source": "twitchwatch simulator", "seed": str(cfg.seed)},
     )
     return rec, truth
+
+
+def simulate_stream(cfg: SimConfig = SimConfig(), segment_s: float = 300.0,
+                    duration_s: float | None = None) -> Iterator[tuple[Recording, GroundTruth, float]]:
+    """Simulated wear without end (or ``duration_s`` long), in consecutive segments of
+    ``segment_s``, continuous in orientation and gyro bias across their boundaries: yields
+    ``(segment, its truth with times from the segment's start, offset_s of the segment)``.
+    The simulated sensor and the simulated BLE sensor both stream this."""
+    rng = np.random.default_rng(cfg.seed)
+    bias = tuple(rng.uniform(-1.0, 1.0, 3))
+    gravity = cfg.initial_gravity
+    offset_s = 0.0
+    k = 0
+    while duration_s is None or offset_s < duration_s:
+        length = segment_s if duration_s is None else min(segment_s, duration_s - offset_s)
+        seg_cfg = replace(cfg, duration_s=length, seed=cfg.seed * 100_003 + k,
+                          initial_gravity=gravity, gyro_bias_dps=bias)
+        rec, truth = simulate(seg_cfg)
+        tail = rec.accel_g[-int(0.5 * rec.fs_hz):].mean(axis=0)
+        gravity = tuple(tail / np.linalg.norm(tail))
+        yield rec, truth, offset_s
+        offset_s += rec.duration_s
+        k += 1
 
 
 def still_mask(rec: Recording, window_s: float = 1.0, gyro_rms_dps: float = 3.0,

@@ -34,6 +34,9 @@ class Source(Protocol):
     ``fs_hz`` is known once :meth:`chunks` has produced its first chunk (for BLE, once the
     sensor reported its rate). ``state`` is a short word for the UI: "simulated", "replay",
     "scanning", "connecting", "streaming", "reconnecting", "lost", "stopped".
+
+    A source may also say which sensor full scale its samples fit in: ``accel_range_g`` (±g)
+    and ``gyro_range_dps`` (±dps), known by the first chunk, or None; see :func:`full_scale`.
     """
 
     name: str
@@ -43,3 +46,11 @@ class Source(Protocol):
     def chunks(self) -> AsyncIterator[SampleChunk]: ...
 
     async def stop(self) -> None: ...
+
+
+def full_scale(source: object) -> tuple[int | None, int | None]:
+    """``(accel_range_g, gyro_range_dps)``: the full scale the source's samples fit in, as the
+    source states it (for a BLE sensor, its status); None where the source does not say."""
+    accel = getattr(source, "accel_range_g", None)
+    gyro = getattr(source, "gyro_range_dps", None)
+    return (None if accel is None else int(accel)), (None if gyro is None else int(gyro))

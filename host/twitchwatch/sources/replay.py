@@ -31,6 +31,24 @@ class ReplaySource:
         self.speed = speed
         self.chunk_n = max(1, int(round(chunk_s * recording.fs_hz)))
         self._stopped = asyncio.Event()
+        self._full_scale: tuple[int, int] | None = None
+
+    @property
+    def accel_range_g(self) -> int:
+        """The smallest sensor full scale (±g) that holds the recording's peaks."""
+        return self._scale()[0]
+
+    @property
+    def gyro_range_dps(self) -> int:
+        """The smallest sensor full scale (±dps) that holds the recording's peaks."""
+        return self._scale()[1]
+
+    def _scale(self) -> tuple[int, int]:
+        if self._full_scale is None:
+            from ..io import smallest_full_scale
+
+            self._full_scale = smallest_full_scale(self.recording.accel_g, self.recording.gyro_dps)
+        return self._full_scale
 
     async def chunks(self) -> AsyncIterator[SampleChunk]:
         rec = self.recording

@@ -12,9 +12,7 @@ import time
 from dataclasses import replace
 from typing import AsyncIterator
 
-import numpy as np
-
-from ..model.simulate import SimConfig, simulate
+from ..model.simulate import SimConfig, simulate_stream
 from ..model.truth import GroundTruth
 from .base import SampleChunk
 
@@ -23,8 +21,12 @@ class SimulatedSensor:
     """A :class:`~twitchwatch.sources.base.Source` of simulated samples.
 
     ``speed`` is how many times faster than real time to run (``None``: as fast as possible);
-    ``duration_s`` ends the stream (``None``: endless, until :meth:`stop`).
+    ``duration_s`` ends the stream (``None``: endless, until :meth:`stop`). Its full scale is
+    the sensor firmware's default, ±4 g and ±500 dps, which holds every simulated activity.
     """
+
+    accel_range_g = 4
+    gyro_range_dps = 500
 
     def __init__(self, config: SimConfig = SimConfig(), speed: float | None = 1.0,
                  duration_s: float | None = None, chunk_s: float = 0.05, segment_s: float = 300.0,
@@ -44,23 +46,9 @@ class SimulatedSensor:
 
     def _segments(self):
         """Yield consecutive simulated segments, continuous in orientation and gyro bias."""
-        cfg = self.config
-        rng = np.random.default_rng(cfg.seed)
-        bias = tuple(rng.uniform(-1.0, 1.0, 3))
-        gravity = cfg.initial_gravity
-        offset_s = 0.0
-        k = 0
-        while self.duration_s is None or offset_s < self.duration_s:
-            length = self.segment_s if self.duration_s is None else min(self.segment_s, self.duration_s - offset_s)
-            seg_cfg = replace(cfg, duration_s=length, seed=cfg.seed * 100_003 + k,
-                              initial_gravity=gravity, gyro_bias_dps=bias)
-            rec, truth = simulate(seg_cfg)
+        for rec, truth, offset_s in simulate_stream(self.config, self.segment_s, self.duration_s):
             self._extend_truth(truth, offset_s)
-            tail = rec.accel_g[-int(0.5 * rec.fs_hz):].mean(axis=0)
-            gravity = tuple(tail / np.linalg.norm(tail))
             yield rec
-            offset_s += rec.duration_s
-            k += 1
 
     def _extend_truth(self, truth: GroundTruth, offset_s: float) -> None:
         base = len(self.truth.episodes)

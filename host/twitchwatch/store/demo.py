@@ -121,9 +121,13 @@ def record_simulated_session(data_dir: str | os.PathLike[str] | None, start_wall
                                      start_wall_s=start_wall_s, episodes_per_hour=episodes_per_hour))
     params = DetectorParams()
     det = TwitchDetector(rec.fs_hz, params)
+    from ..io import smallest_full_scale
+
+    accel_range_g, gyro_range_dps = smallest_full_scale(rec.accel_g, rec.gyro_dps)
     recorder = SessionRecorder(data_dir, flush_interval_s=0.5)
     sid = recorder.start(rec.fs_hz, rec.gyro_dps is not None, site, side, "simulated",
-                         detector_info(params), start_wall_s)
+                         detector_info(params), start_wall_s, accel_range_g=accel_range_g,
+                         gyro_range_dps=gyro_range_dps)
     step = int(chunk_s * rec.fs_hz)
     for a in range(0, rec.n_samples, step):
         acc = rec.accel_g[a:a + step]

@@ -66,12 +66,18 @@ class SessionRecorder:
     # -- called from the session (loop thread) -------------------------------------------
 
     def start(self, fs_hz: float, has_gyro: bool, site: str = "", side: str = "", device: str = "",
-              detector_info: dict[str, Any] | None = None, start_wall_s: float | None = None) -> int:
+              detector_info: dict[str, Any] | None = None, start_wall_s: float | None = None, *,
+              accel_range_g: int | None = None, gyro_range_dps: int | None = None) -> int:
         """Create the session row, its lock and its ``.twr`` file; returns the session id.
 
-        If anything fails the session row is removed again, so a failed start leaves no trace.
+        ``accel_range_g`` / ``gyro_range_dps`` are the full scale the samples come at (the
+        sensor's configuration); the file stores them at that scale, so nothing the sensor
+        measured is clipped. None: the widest scale. If anything fails the session row is
+        removed again, so a failed start leaves no trace.
         """
-        from ..io.native import NativeWriter
+        from ..io.native import NativeWriter, live_full_scale
+
+        accel_range_g, gyro_range_dps = live_full_scale(accel_range_g, gyro_range_dps)
 
         if self.session_id is not None:
             raise StoreError("this recorder already started a session; make a new SessionRecorder")
@@ -104,7 +110,8 @@ class SessionRecorder:
                     conn.execute("UPDATE sessions SET recording = ? WHERE id = ?", (rel, sid))
                 self._writer = NativeWriter.create(
                     path, fs_hz=fs_hz, has_gyro=has_gyro, start_wall_s=self._start_wall_s,
-                    device=device, site=site, side=side, meta={"session_id": str(sid)})
+                    device=device, site=site, side=side, meta={"session_id": str(sid)},
+                    accel_range_g=accel_range_g, gyro_range_dps=gyro_range_dps)
                 os.chmod(path, 0o600) if os.name == "posix" else None
             except OSError as exc:
                 if isinstance(exc, TwitchwatchError):
@@ -158,6 +165,11 @@ class SessionRecorder:
         """The storage error that stopped recording, if any."""
         return self._error
 
+    @property
+    def clipped_samples(self) -> int:
+        """Samples written so far with a value beyond the recording's full scale (saturated)."""
+        return 0 if self._writer is None else int(self._writer.clipped_samples)
+
     def close(self) -> SessionRow | None:
         """Flush everything, close the file and mark the session ended at its last sample."""
         if self._thread is None or self._store is None:
@@ -174,8 +186,13 @@ class SessionRecorder:
                     self._writer.close()
                 except OSError as exc:
                     self._fail(storage_error(exc, store.data_dir))
+            ledger, clip_note = self._ledger, self._clip_note()
+            if clip_note:
+                # Never silent: the diary says so, as the file's end record does.
+                ledger = {**(ledger or {}), "clipped_samples": self.clipped_samples}
+                note = f"{note}; {clip_note}" if note else clip_note
             writes.end_session(store, sid, n_samples=self.samples_written, status="ended",
-                               ledger=self._ledger, status_note=note)
+                               ledger=ledger, status_note=note)
             row = load_session(store, sid)
         except TwitchwatchError as exc:
             # Left in state "recording" with the lock released: the next start recovers it.
@@ -190,6 +207,15 @@ class SessionRecorder:
             self._error_raised = True
             raise self._error
         return row
+
+    def _clip_note(self) -> str:
+        """A line for the diary when samples had to be stored saturated, else ""."""
+        writer = self._writer
+        if writer is None or not writer.clipped_samples:
+            return ""
+        h = writer.header
+        scale = f"±{h['accel_range_g']} g" + (f", ±{h['gyro_range_dps']} dps" if h["has_gyro"] else "")
+        return f"{writer.clipped_samples} samples beyond the recording's full scale ({scale}) were stored saturated"
 
     # -- writer thread --------------------------------------------------------------------
 

@@ -46,6 +46,14 @@ class Segment:
     def ledger(self) -> Any:
         return getattr(self._feed.source, "ledger", None)
 
+    @property
+    def accel_range_g(self) -> int | None:
+        return getattr(self._feed.source, "accel_range_g", None)
+
+    @property
+    def gyro_range_dps(self) -> int | None:
+        return getattr(self._feed.source, "gyro_range_dps", None)
+
     def put(self, chunk: SampleChunk | None) -> None:
         if self._stopped:
             return
