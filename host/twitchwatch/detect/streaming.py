@@ -1,7 +1,8 @@
 """The real-time twitch detector: causal, chunk-size invariant, no I/O.
 
 Pipeline per sample: lost samples are held at the last value (and marked); a Butterworth
-band-pass (twitch band) per axis, vector magnitude, RMS envelope; hysteresis, refractory
+band-pass (twitch band) per axis, an RMS envelope whitened by the wearer's own background
+(whitening.py) and a plain one for the gate's transients; hysteresis, refractory
 merging, minimum/maximum duration. Per one-second block: the envelope quantile (for the adaptive
 threshold) and stillness (the motion gate), computed on a gate input that is held around
 twitch-band transients so that a twitch's own tilt never counts as movement. A block is
@@ -15,7 +16,6 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy import signal
 
 from .calibration import Calibration
@@ -73,11 +73,7 @@ class TwitchDetector:
         if calibration is not None:
             self._baseline.extend([calibration.noise_g] * params.baseline_min_blocks)
         self.threshold_g = threshold_from_baseline(params, self._baseline) or params.threshold_initial_g
-        # Whitening: twitch-band covariances of recent still blocks, and the weights they imply.
-        self._covs: deque[np.ndarray] = deque(maxlen=params.baseline_blocks)
-        if calibration is not None and calibration.cov6 is not None:
-            self._covs.extend([np.array(calibration.cov6)] * params.baseline_min_blocks)
-        self._w = whitening.weights(np.array(self._covs), params) if self._covs else whitening.IDENTITY
+        self._whitening = whitening.Memory(params, None if calibration is None else calibration.cov6)
         # The open (incomplete) block: per-sample inputs of the block statistics.
         self._open: dict[str, np.ndarray] = {}
         # Block stillness and the monitored decision (block k is monitored when blocks
@@ -245,15 +241,13 @@ class TwitchDetector:
             cov, cov_ok = whitening.block_covariance(shaped(parts["band"]), shaped(parts["cov"]), self.params)
         # Whitening in force during each block (it learns from the complete still blocks before).
         accepted = np.flatnonzero(still & cov_ok) if k else np.zeros(0, dtype=int)
-        learned = self._learn_whitening(cov[accepted]) if accepted.size else []
-        weights, w, q = [], self._w, 0
+        weights, w = [], self._whitening.weights
+        learned = iter(self._whitening.learn(cov[accepted]) if accepted.size else [])
         for j in range(k):
             weights.append(w)
-            if q < accepted.size and accepted[q] == j:
-                w = learned[q]
-                q += 1
-        self._w = w
-        segments = list(zip([0] + ends, weights + [self._w]))   # (chunk-relative start, weights)
+            if j in accepted:
+                w = next(learned)
+        segments = list(zip([0] + ends, weights + [w]))   # (chunk-relative start, weights in force)
         lengths = np.diff([0] + ends + [n])
         rows = np.repeat(np.array([sw for _, sw in segments]), lengths, axis=0)
         env = whitening.envelope_rows(power_fast, rows)
@@ -280,22 +274,6 @@ class TwitchDetector:
         self._open = {key: (None if v is None else v[m:].copy()) for key, v in parts.items()}
         self._open["env"] = both_env[m:].copy()
         return env, slow, thr, quiet, segments
-
-    def _learn_whitening(self, new_covs: np.ndarray) -> list[np.ndarray]:
-        """Add still blocks' covariances (m, 6); the weights in force after each of them. The
-        windows that are full are done in one vectorised step (this runs for every block)."""
-        p = self.params
-        size = p.baseline_blocks
-        history = np.concatenate((np.array(self._covs).reshape(-1, 6), new_covs))
-        before = history.shape[0] - new_covs.shape[0]
-        self._covs.extend(new_covs)
-        m = new_covs.shape[0]
-        first_full = m if p.whiten_strength == 0 else min(max(size - 1 - before, 0), m)
-        out = [whitening.weights(history[:before + q + 1], p) for q in range(first_full)]
-        if first_full < m:                                   # windows of the last `size` blocks
-            windows = sliding_window_view(history, size, axis=0)[before + first_full + 1 - size:]
-            out.extend(whitening.weights_of(np.median(windows, axis=-1), p))
-        return out
 
     def _find_candidates(self, i0: int, band_g: np.ndarray, env: np.ndarray, slow: np.ndarray,
                          thr: np.ndarray, segments: list[tuple[int, np.ndarray]]) -> None:

@@ -14,7 +14,10 @@ never teach the detector to ignore their direction. Shared by the streaming dete
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .params import DetectorParams
 
@@ -96,3 +99,34 @@ def envelope_rows(power6: np.ndarray, weights_rows: np.ndarray) -> np.ndarray:
     for k in range(1, 6):
         total = total + power6[:, k] * weights_rows[:, k]
     return np.sqrt(np.maximum(total, 0.0))
+
+
+class Memory:
+    """The streaming detector's whitening state: covariances of the last ``baseline_blocks``
+    still blocks (seeded from a calibration's) and the weights they imply."""
+
+    def __init__(self, params: DetectorParams, calibration_cov6: tuple[float, ...] | None = None) -> None:
+        self.params = params
+        self._covs: deque[np.ndarray] = deque(maxlen=params.baseline_blocks)
+        if calibration_cov6 is not None:
+            self._covs.extend([np.array(calibration_cov6)] * params.baseline_min_blocks)
+        self.weights = weights(np.array(self._covs), params) if self._covs else IDENTITY
+
+    def learn(self, new_covs: np.ndarray) -> list[np.ndarray]:
+        """Add still blocks' covariances (m, 6); returns the weights in force after each. Once
+        the memory is full, all of a chunk's windows are done in one vectorised step (with the
+        same arithmetic as :func:`weights`, so the batch reference agrees to the bit)."""
+        p = self.params
+        size = p.baseline_blocks
+        history = np.concatenate((np.array(self._covs).reshape(-1, 6), new_covs))
+        before = history.shape[0] - new_covs.shape[0]
+        self._covs.extend(new_covs)
+        m = new_covs.shape[0]
+        first_full = m if p.whiten_strength == 0 else min(max(size - 1 - before, 0), m)
+        out = [weights(history[:before + q + 1], p) for q in range(first_full)]
+        if first_full < m:
+            windows = sliding_window_view(history, size, axis=0)[before + first_full + 1 - size:]
+            out.extend(weights_of(np.median(windows, axis=-1), p))
+        if out:
+            self.weights = out[-1]
+        return out
