@@ -24,7 +24,7 @@ WHO_AM_I_LSM6DS3TRC = const(0x6A)
 FIFO_CTRL1 = const(0x07)   # WTM[7:0]
 FIFO_CTRL2 = const(0x08)   # bit0 WTM8
 FIFO_CTRL3 = const(0x09)   # BDR_GY[7:4] BDR_XL[3:0]
-FIFO_CTRL4 = const(0x0A)   # DEC_TS_BATCH[7:6] ODR_T_BATCH[5:4] FIFO_MODE[2:0]
+FIFO_CTRL4 = const(0x0A)   # DEC_TS_BATCH[7:6] ODR_T_BATCH[5:4] (bit 3 unused) FIFO_MODE[2:0]
 INT1_CTRL = const(0x0D)
 CTRL1_XL = const(0x10)
 CTRL2_G = const(0x11)
@@ -52,6 +52,8 @@ ODR_CODE = {104: 0x4, 208: 0x5, 416: 0x6}
 FS_XL_BITS = {2: 0x0, 16: 0x4, 4: 0x8, 8: 0xC}
 FS_G_BITS = {250: 0x0, 500: 0x4, 1000: 0x8, 2000: 0xC}
 
+# One I2C read from FIFO_DATA_OUT_TAG returns several 7-byte words: after 0x7E the register
+# address rolls back to 0x78 (the Linux st_lsm6dsx driver reads its tagged FIFO the same way).
 CHUNK_WORDS = const(24)       # words per I2C burst (168 bytes)
 WATERMARK_WORDS = const(57)   # 19 samples x 3 words: about one full notification
 
