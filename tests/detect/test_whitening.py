@@ -88,3 +88,13 @@ def test_a_calibration_carries_the_background_shape():
     with_cov = counted(detect(accel2, gyro2, FS, p, calibration=cal), [3.0])
     without = counted(detect(accel2, gyro2, FS, p, calibration=type(cal)(cal.noise_g, cal.still_blocks)), [3.0])
     assert (with_cov, without) == (1, 0)
+
+
+def test_a_coarse_channel_does_not_turn_its_steps_into_twitches():
+    """An axis whose background is below its resolution (8 mg steps) looks silent; whitening
+    must not blow its quantisation steps up into twitches (the eigenvalue floor)."""
+    accel, gyro = anisotropic_background(300.0, seed=2)
+    accel[:, 2] = np.round(accel[:, 2] / 0.008) * 0.008
+    assert detect(accel, gyro, FS, DetectorParams()).twitches == []
+    few = detect(accel, gyro, FS, DetectorParams(whiten_floor=0.02)).twitches
+    assert len(few) >= 3, "with a low floor the steps would count: the test would prove nothing"

@@ -29,7 +29,7 @@ class DetectorParams:
     # twitch-band background covariance over recent still blocks (samples near transients left
     # out; a block counts if whiten_min_free of it is free of them), its total power kept.
     whiten_strength: float = 1.0        # 0: plain magnitude, 1: full whitening
-    whiten_floor: float = 0.02          # background eigenvalues are raised to this share of their mean
+    whiten_floor: float = 0.1           # background eigenvalues are raised to this share of their mean
     whiten_min_free: float = 0.5
     # Adaptive threshold: factor x the median, over recent still one-second blocks, of each
     # block's envelope quantile (a high quantile tracks the heavy tails of real backgrounds).
