@@ -37,12 +37,8 @@ def plain_envelope(power6: np.ndarray) -> np.ndarray:
 
 
 def envelope(power6: np.ndarray, weights6: np.ndarray) -> np.ndarray:
-    """sqrt(x' M x) from low-passed products (n, 6) and the weights (6,) of M. Summed term by
-    term, so any run of rows gives the same bits (streaming equals batch)."""
-    total = power6[:, 0] * weights6[0]
-    for k in range(1, 6):
-        total = total + power6[:, k] * weights6[k]
-    return np.sqrt(np.maximum(total, 0.0))
+    """sqrt(x' M x) from low-passed products (n, 6) and the weights (6,) of M."""
+    return envelope_rows(power6, np.broadcast_to(weights6, power6.shape))
 
 
 def metric(weights6: np.ndarray) -> np.ndarray:
@@ -93,8 +89,8 @@ def weights_of(cov6: np.ndarray, params: DetectorParams) -> np.ndarray:
 
 
 def envelope_rows(power6: np.ndarray, weights_rows: np.ndarray) -> np.ndarray:
-    """:func:`envelope` with weights per row (n, 6); the same bits as :func:`envelope` on each
-    run of rows that shares its weights."""
+    """:func:`envelope` with weights per row (n, 6). Summed term by term, element by element, so
+    a row gives the same bits whatever rows surround it (streaming equals batch)."""
     total = power6[:, 0] * weights_rows[:, 0]
     for k in range(1, 6):
         total = total + power6[:, k] * weights_rows[:, k]
