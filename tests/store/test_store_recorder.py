@@ -17,6 +17,7 @@ import pytest
 
 from twitchwatch.detect import DetectorParams, TwitchDetector, detect, detector_info
 from twitchwatch.errors import TwitchwatchError
+from twitchwatch.io._common import ACCEL_LSB_G, GYRO_LSB_DPS
 from twitchwatch.io.native import read_native
 from twitchwatch.model.simulate import SimConfig, simulate
 from twitchwatch.store import SessionRecorder, Store, queries, recover_interrupted
@@ -42,6 +43,12 @@ def _record(data_dir: Path, rec, chunk: int = 512) -> tuple[int, object]:
 
 def test_recorded_session_matches_input_and_batch_detector(data_dir: Path) -> None:
     rec, _ = simulate(SimConfig(duration_s=90, seed=4, start_wall_s=START, episodes_per_hour=60))
+    # A real sensor delivers whole LSBs at the file's full scale, so the file holds exactly what
+    # the live detector saw and re-analysing it must give the very same twitches. (Simulated
+    # floats would differ from the file by up to half an LSB: a borderline onset may then move
+    # by a sample, which is not what this test is about.)
+    rec.accel_g[:] = np.rint(rec.accel_g / ACCEL_LSB_G[4]) * ACCEL_LSB_G[4]
+    rec.gyro_dps[:] = np.rint(rec.gyro_dps / GYRO_LSB_DPS[500]) * GYRO_LSB_DPS[500]
     rec.accel_g[5000:5300] = np.nan          # a link gap
     rec.gyro_dps[5000:5300] = np.nan
     sid, r = _record(data_dir, rec)

@@ -185,7 +185,8 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
     env, slow, thr, block_weights = whitened(fe, d, params, calibration)
 
     # Where the detector does not monitor: blocks that are not still or have a neighbour that is not.
-    monitored = monitored_blocks(fe.block_still, params.gate_guard_blocks, params.gate_settle_blocks)
+    extra = 0 if gyro_dps is not None else params.gate_no_gyro_extra_blocks
+    monitored = monitored_blocks(fe.block_still, params.gate_guard_blocks + extra, params.gate_settle_blocks + extra)
     bad = ~np.repeat(monitored, d.block_n)[:n]
 
     # Candidates: hysteresis segments, merged when closer than the refractory time.

@@ -62,9 +62,11 @@ class DetectorParams:
     rhythm_window_s: float = 0.3
     rhythm_max_crossings: int = 5
     rhythm_level: float = 0.2           # swings count beyond this share of the threshold
-    block_s: float = 1.0                # the unit of stillness and of the baseline
-    baseline_blocks: int = 120          # still blocks remembered for the baseline (2 min)
-    baseline_min_blocks: int = 5
+    # Half-second blocks (since 2.1): a brief movement stands out in its block instead of being
+    # averaged over a second, and monitoring stops and resumes closer to a movement.
+    block_s: float = 0.5                # the unit of stillness and of the baseline
+    baseline_blocks: int = 240          # still blocks remembered for the baseline (2 min)
+    baseline_min_blocks: int = 10
     # Motion gate, per block (science.md section 5): a block is still when its 0.2-3 Hz
     # acceleration varies by under 5 mg (SD, vector norm of the axes) and its rotation rate by
     # under 3 deg/s (SD about the block's own mean, so the gyro's zero-rate offset drops out).
@@ -75,8 +77,11 @@ class DetectorParams:
     gate_accel_sd_g: float = 0.005
     gate_gyro_sd_dps: float = 3.0
     gate_smooth_hz: float = 2.0         # the held value is smoothed, so it is not one noisy sample
-    gate_guard_blocks: int = 1          # still blocks needed after a monitored one (before movement)
-    gate_settle_blocks: int = 2         # ... and before it (after movement: hands settle slowly)
+    gate_guard_blocks: int = 3          # still blocks needed after a monitored one (before movement)
+    gate_settle_blocks: int = 3         # ... and before it (after movement: hands settle slowly)
+    # Without a gyroscope the gate sees a turn of the hand only through gravity's tilt, so it
+    # waits this many more blocks on each side of a movement.
+    gate_no_gyro_extra_blocks: int = 1
     mask_floor_g: float = 0.005         # a transient: envelope over this and over mask_ratio x slow
     mask_ratio: float = 1.5
     # ... or over train_rise_ratio x slow within mask_chain_s of the previous transient: the later
@@ -86,7 +91,7 @@ class DetectorParams:
     # turns), not a twitch's quick tilt and return. Near a transient of the first kind the gyro
     # is left out altogether, unless that would leave under gate_gyro_min_seen of a block: a
     # dense run of transients (tapping, typing) must not blind the gate.
-    mask_gyro_slow_hz: float = 0.75
+    mask_gyro_slow_hz: float = 0.6
     gate_gyro_min_seen: float = 0.1
     mask_delay_s: float = 0.1           # the gate looks this far behind, to hold before the rise
     mask_hang_s: float = 0.4            # ... and keeps holding this long after (a relaxation lasts <= 0.3 s)
@@ -140,7 +145,7 @@ class DetectorParams:
             raise ConfigError(f"release_ratio must be between 0 and 1, got {self.release_ratio}")
         if self.min_twitch_s >= self.max_twitch_s:
             raise ConfigError("min_twitch_s must be shorter than max_twitch_s")
-        for name in ("gate_guard_blocks", "gate_settle_blocks", "rhythm_max_crossings"):
+        for name in ("gate_guard_blocks", "gate_settle_blocks", "gate_no_gyro_extra_blocks", "rhythm_max_crossings"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         for name in ("refractory_s", "onset_backtrack_s", "mask_delay_s", "mask_chain_s", "mask_gyro_hang_s", "mask_hang_s", "warmup_s"):

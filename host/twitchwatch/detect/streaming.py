@@ -326,7 +326,8 @@ class TwitchDetector:
     def _decide(self, out: DetectorOutput, final: bool) -> None:
         """Decide monitored blocks, then confirm twitches and emit spans up to that frontier."""
         d = self._d
-        guard, settle = self.params.gate_guard_blocks, self.params.gate_settle_blocks
+        extra = 0 if self._has_gyro else self.params.gate_no_gyro_extra_blocks
+        guard, settle = self.params.gate_guard_blocks + extra, self.params.gate_settle_blocks + extra
         known = self._still_base + len(self._still)          # blocks whose stillness is known
         upto = known if final else max(known - guard, 0)     # blocks that can be decided now
         for blk in range(self._mon_done, upto):
