@@ -16,7 +16,7 @@ def test_calibration_measures_the_rest_noise_and_sets_the_threshold():
     cal_quiet = calibrate(quiet_a, quiet_g, FS, site="thenar", side="right")
     cal_noisy = calibrate(noisy_a, noisy_g, FS)
     assert 5.0 < cal_noisy.noise_g / cal_quiet.noise_g < 20.0      # 10x the noise density
-    assert cal_quiet.site == "thenar" and cal_quiet.still_blocks >= 25
+    assert cal_quiet.site == "thenar" and cal_quiet.still_s >= 25
     params = DetectorParams()
     det = TwitchDetector(FS, params, calibration=cal_noisy)
     assert det.threshold_g == pytest.approx(max(params.threshold_floor_g, params.threshold_factor * cal_noisy.noise_g))

@@ -34,7 +34,7 @@ def test_calibration_completes_with_progress_and_restarts_counting(make_app):
     app.qtbot.waitUntil(progressing, timeout=20000)
     assert any(0 < v < 100 for v in seen), seen           # progress was shown on the way
     cal = app.controller.calibration
-    assert 0.0 < cal.noise_g < 0.01 and cal.still_blocks >= 10
+    assert 0.0 < cal.noise_g < 0.01 and cal.still_s >= 10
     assert (cal.site, cal.side) == ("thenar", "right")
     # Counting restarted with the wearer's baseline.
     app.qtbot.waitUntil(lambda: app.controller.session is not old_session

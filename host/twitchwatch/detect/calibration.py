@@ -20,16 +20,21 @@ class Calibration:
     site: str = ""
     side: str = ""
     cov6: tuple[float, ...] | None = None
+    block_s: float = 1.0            # the detector's block length when it was made (1 s before 2.1)
+
+    @property
+    def still_s(self) -> float:
+        return self.still_blocks * self.block_s
 
     def as_dict(self) -> dict:
         return {"noise_g": self.noise_g, "still_blocks": self.still_blocks, "site": self.site, "side": self.side,
-                "cov6": None if self.cov6 is None else list(self.cov6)}
+                "cov6": None if self.cov6 is None else list(self.cov6), "block_s": self.block_s}
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Calibration":
         cov = raw.get("cov6")
         return cls(float(raw["noise_g"]), int(raw["still_blocks"]), raw.get("site", ""), raw.get("side", ""),
-                   None if cov is None else tuple(float(v) for v in cov))
+                   None if cov is None else tuple(float(v) for v in cov), float(raw.get("block_s", 1.0)))
 
 
 def calibrate(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float, params=None,
@@ -60,4 +65,4 @@ def calibrate(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float, pa
     env = whitening.envelope(fe.power_fast[:still.max() * d.block_n + d.block_n], w)
     quantiles = [float(envelope_quantile(env[k * d.block_n:(k + 1) * d.block_n][None], params)[0]) for k in still]
     return Calibration(noise_g=float(np.median(quantiles)), still_blocks=int(still.size), site=site, side=side,
-                       cov6=None if cov6 is None else tuple(float(v) for v in cov6))
+                       cov6=None if cov6 is None else tuple(float(v) for v in cov6), block_s=params.block_s)

@@ -91,4 +91,4 @@ class CalibrationStep:
             return "Not calibrated: using the default baseline."
         where = " ".join(p for p in (current.side, current.site) if p)
         return (f"Calibrated{(' on ' + where) if where else ''}: rest level "
-                f"{1000 * current.noise_g:.1f} mg from {current.still_blocks} still seconds.")
+                f"{1000 * current.noise_g:.1f} mg from {current.still_s:.0f} still seconds.")
