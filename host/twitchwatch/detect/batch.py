@@ -129,6 +129,7 @@ def whitened(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Calib
     w = whitening.weights(np.array(covs), params) if covs else whitening.IDENTITY
     env, slow, thr = np.empty(n), np.empty(n), np.empty(n)
     in_force = []
+    learned = 0
     for k, start in enumerate(range(0, n, d.block_n)):
         sl = slice(start, min(start + d.block_n, n))
         in_force.append(w)
@@ -141,7 +142,9 @@ def whitened(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Calib
         level = threshold_from_baseline(params, baseline) or level
         if fe.block_cov_ok[k]:
             covs = (covs + [fe.block_cov[k]])[-params.baseline_blocks:]
-            w = whitening.weights(np.array(covs), params)
+            learned += 1
+            if learned % params.whiten_every_blocks == 0:
+                w = whitening.weights(np.array(covs), params)
     return env, slow, thr, in_force
 
 

@@ -31,6 +31,7 @@ class DetectorParams:
     whiten_strength: float = 1.0        # 0: plain magnitude, 1: full whitening
     whiten_floor: float = 0.1           # background eigenvalues are raised to this share of their mean
     whiten_min_free: float = 0.5
+    whiten_every_blocks: int = 2        # weights recomputed after every 2nd block learned (1 s)
     # Adaptive threshold: factor x the median, over recent still one-second blocks, of each
     # block's envelope quantile (a high quantile tracks the heavy tails of real backgrounds).
     baseline_quantile: float = 0.9
@@ -151,6 +152,8 @@ class DetectorParams:
         for name in ("refractory_s", "onset_backtrack_s", "mask_delay_s", "mask_chain_s", "mask_gyro_hang_s", "mask_hang_s", "warmup_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
+        if self.whiten_every_blocks < 1:
+            raise ConfigError(f"whiten_every_blocks must be at least 1, got {self.whiten_every_blocks}")
         if self.baseline_blocks < 1 or not 1 <= self.baseline_min_blocks <= self.baseline_blocks:
             raise ConfigError("need 1 <= baseline_min_blocks <= baseline_blocks")
         if self.episode_min_twitches < 1:
@@ -269,7 +272,11 @@ def threshold_from_baseline(params: DetectorParams, baseline) -> float | None:
     """The threshold implied by recent still-block envelope quantiles, or None if too few."""
     if len(baseline) < params.baseline_min_blocks:
         return None
-    ordered = sorted(baseline)                 # plain sort: cheaper than np.median on ~100 values
+    return threshold_from_sorted(params, sorted(baseline))
+
+
+def threshold_from_sorted(params: DetectorParams, ordered: list[float]) -> float:
+    """:func:`threshold_from_baseline` of an already sorted baseline (at least one value)."""
     mid = len(ordered) // 2
     median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
     return max(params.threshold_floor_g, params.threshold_factor * median)

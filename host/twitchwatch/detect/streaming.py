@@ -12,6 +12,7 @@ is complete (1-2 s later). ``batch.detect`` is the separately written reference.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from .chunkfilter import ChunkFilter
 from .events import DetectorOutput, Episode, Span, Twitch
 from . import whitening
 from .params import (DetectorParams, block_still, design, detector_info, envelope_quantile, magnitude, on_off,
-                     sign_changes, threshold_from_baseline, transient_levels)
+                     sign_changes, threshold_from_baseline, threshold_from_sorted, transient_levels)
 
 
 @dataclass
@@ -73,6 +74,7 @@ class TwitchDetector:
         if calibration is not None:
             self._baseline.extend([calibration.noise_g] * params.baseline_min_blocks)
         self.threshold_g = threshold_from_baseline(params, self._baseline) or params.threshold_initial_g
+        self._sorted = sorted(self._baseline)
         self._whitening = whitening.Memory(params, None if calibration is None else calibration.cov6)
         # The open (incomplete) block: per-sample inputs of the block statistics.
         self._open: dict[str, np.ndarray] = {}
@@ -264,10 +266,7 @@ class TwitchDetector:
             pos = ends[j]
             self._last_still = bool(still[j])
             if still[j]:
-                self._baseline.append(float(values[j]))
-                new = threshold_from_baseline(self.params, self._baseline)
-                if new is not None:
-                    self.threshold_g = new
+                self._remember(float(values[j]))
         self._still.extend(bool(v) for v in still)
         thr[pos:] = self.threshold_g
         quiet[pos:] &= self._last_still
@@ -275,10 +274,21 @@ class TwitchDetector:
         self._open["env"] = both_env[m:].copy()
         return env, slow, thr, quiet, segments
 
+    def _remember(self, value: float) -> None:
+        """Add a still block's envelope quantile to the baseline and update the threshold. The
+        baseline is also kept sorted (insert and remove, not a sort per block)."""
+        if len(self._baseline) == self._baseline.maxlen:
+            del self._sorted[bisect_left(self._sorted, self._baseline[0])]
+        self._baseline.append(value)
+        insort(self._sorted, value)
+        if len(self._sorted) >= self.params.baseline_min_blocks:
+            self.threshold_g = threshold_from_sorted(self.params, self._sorted)
+
     def _find_candidates(self, i0: int, band_g: np.ndarray, env: np.ndarray, slow: np.ndarray,
                          thr: np.ndarray, segments: list[tuple[int, np.ndarray]]) -> None:
         """Hysteresis on the envelope, then refractory merging into candidate twitches."""
         n = env.size
+        starts = [start for start, _ in segments]       # where each whitening in force begins
         on_mask, off_mask = on_off(env, slow, thr, self.params)
         code = np.where(on_mask, 1, np.where(off_mask, 0, -1))
         last = np.maximum.accumulate(np.where(code >= 0, np.arange(n), -1))
@@ -301,7 +311,7 @@ class TwitchDetector:
                     onset = max(int(last_off[a]) + 1, crossing - self._d.backtrack_n)
                     if self._previous is not None:
                         self._previous.next_onset = onset
-                    w = next(w for start, w in reversed(segments) if start <= a)
+                    w = segments[bisect_right(starts, a) - 1][1]
                     cand = self._cand = self._previous = _Candidate(onset, None, crossing, -1.0, float(thr[a]),
                                                                     whitening.metric(w))
             assert cand is not None

@@ -99,30 +99,39 @@ def envelope_rows(power6: np.ndarray, weights_rows: np.ndarray) -> np.ndarray:
 
 class Memory:
     """The streaming detector's whitening state: covariances of the last ``baseline_blocks``
-    still blocks (seeded from a calibration's) and the weights they imply."""
+    still blocks (seeded from a calibration's) and the weights they imply, recomputed after
+    every ``whiten_every_blocks``-th block learned."""
 
     def __init__(self, params: DetectorParams, calibration_cov6: tuple[float, ...] | None = None) -> None:
         self.params = params
         self._covs: deque[np.ndarray] = deque(maxlen=params.baseline_blocks)
         if calibration_cov6 is not None:
             self._covs.extend([np.array(calibration_cov6)] * params.baseline_min_blocks)
+        self._learned = 0
         self.weights = weights(np.array(self._covs), params) if self._covs else IDENTITY
 
     def learn(self, new_covs: np.ndarray) -> list[np.ndarray]:
-        """Add still blocks' covariances (m, 6); returns the weights in force after each. Once
-        the memory is full, all of a chunk's windows are done in one vectorised step (with the
-        same arithmetic as :func:`weights`, so the batch reference agrees to the bit)."""
+        """Add still blocks' covariances (m, 6); returns the weights in force after each. The
+        windows of a full memory are done in one vectorised step (with the same arithmetic as
+        :func:`weights`, so the batch reference agrees to the bit)."""
         p = self.params
         size = p.baseline_blocks
         history = np.concatenate((np.array(self._covs).reshape(-1, 6), new_covs))
         before = history.shape[0] - new_covs.shape[0]
         self._covs.extend(new_covs)
         m = new_covs.shape[0]
-        first_full = m if p.whiten_strength == 0 else min(max(size - 1 - before, 0), m)
-        out = [weights(history[:before + q + 1], p) for q in range(first_full)]
-        if first_full < m:
-            windows = sliding_window_view(history, size, axis=0)[before + first_full + 1 - size:]
-            out.extend(weights_of(np.median(windows, axis=-1), p))
-        if out:
-            self.weights = out[-1]
+        due = [q for q in range(m) if (self._learned + q + 1) % p.whiten_every_blocks == 0]
+        self._learned += m
+        ends = [before + q + 1 for q in due]                 # history rows the windows end at
+        full = [e for e in ends if e >= size and p.whiten_strength != 0]
+        new = [weights(history[max(0, e - size):e], p) for e in ends[:len(ends) - len(full)]]
+        if full:
+            windows = sliding_window_view(history, size, axis=0)[[e - size for e in full]]
+            new.extend(weights_of(np.median(windows, axis=-1), p))
+        out, w, updates = [], self.weights, iter(new)
+        for q in range(m):
+            if (self._learned - m + q + 1) % p.whiten_every_blocks == 0:
+                w = next(updates)
+            out.append(w)
+        self.weights = w
         return out
