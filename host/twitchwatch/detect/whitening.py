@@ -52,7 +52,7 @@ def block_covariance(band_xyz: np.ndarray, covered: np.ndarray, params: Detector
     samples not ``covered`` by a transient, and whether enough of the block was free to use."""
     free = ~covered
     count = free.sum(axis=1)
-    prods = np.stack([band_xyz[:, :, i] * band_xyz[:, :, j] for i, j in PAIRS], axis=2)
+    prods = products(band_xyz.reshape(-1, 3)).reshape(band_xyz.shape[:2] + (6,))
     mean = np.sum(prods * free[:, :, None], axis=1) / np.maximum(count, 1)[:, None]
     return mean, count >= params.whiten_min_free * band_xyz.shape[1]
 
@@ -128,10 +128,9 @@ class Memory:
         if full:
             windows = sliding_window_view(history, size, axis=0)[[e - size for e in full]]
             new.extend(weights_of(np.median(windows, axis=-1), p))
-        out, w, updates = [], self.weights, iter(new)
+        out, w, updates = [], self.weights, dict(zip(due, new))
         for q in range(m):
-            if (self._learned - m + q + 1) % p.whiten_every_blocks == 0:
-                w = next(updates)
+            w = updates.get(q, w)
             out.append(w)
         self.weights = w
         return out
