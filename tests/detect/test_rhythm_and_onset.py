@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from twitchwatch.detect import DetectorParams, detect
+from twitchwatch.model.motion import rotate
+from twitchwatch.model.twitch import random_shape, render
 
 from detect_helpers import FS, add_twitch, still_background
 
@@ -13,11 +15,11 @@ def onsets_s(out):
     return np.array([t.onset / FS for t in out.twitches])
 
 
-def add_tremor_burst(accel, t_s, peak_g, freq_hz=10.0, length_s=0.5):
+def add_tremor_burst(accel, t_s, peak_g, freq_hz=10.0, length_s=0.5, fs=FS):
     """A short run of oscillation (physiological-tremor-like) along one direction."""
-    n = int(length_s * FS)
-    i = int(t_s * FS)
-    t = np.arange(n) / FS
+    n = int(length_s * fs)
+    i = int(t_s * fs)
+    t = np.arange(n) / fs
     wave = peak_g * np.hanning(n) * np.sin(2 * np.pi * freq_hz * t)
     direction = np.array([0.3, 0.2, 1.0]) / np.linalg.norm([0.3, 0.2, 1.0])
     accel[i:i + n] += wave[:, None] * direction[None, :]
@@ -71,3 +73,51 @@ def test_hand_settles_before_monitoring_resumes(gap_s, counted):
     got = onsets_s(out)
     hit = bool(got.size) and np.abs(got - (15.0 + gap_s)).min() <= 0.1
     assert hit == counted
+
+
+LOW_FS = 52.0
+
+
+def large_random_twitches_at(fs_hz, seed):
+    """A twitch (random shape, direction and tilt, 60-150 mg) every 5 s on a still sensor."""
+    rng = np.random.default_rng(seed)
+    accel, gyro = still_background(200.0, fs=fs_hz, seed=seed)
+    times = np.arange(20.0, 190.0, 5.0)
+    for t_s in times:
+        shape = random_shape(rng, rng.uniform(0.06, 0.15))
+        skin, tilt_rad, rate_dps = render(shape, fs_hz)
+        i = int(t_s * fs_hz)
+        axis = np.asarray(shape.tilt_axis)
+        accel[i:i + len(skin)] = rotate(accel[i:i + len(skin)], -tilt_rad[:, None] * axis[None, :]) + skin
+        gyro[i:i + len(skin)] += rate_dps[:, None] * axis[None, :]
+    return accel, gyro, times
+
+
+def hit_count(out, times, fs_hz):
+    got = np.array([t.onset / fs_hz for t in out.twitches])
+    return sum(bool(got.size) and np.abs(got - t).min() <= 0.1 for t in times)
+
+
+def test_large_twitches_pass_the_rhythm_test_at_a_low_sample_rate():
+    """At 52 Hz part of a large twitch folds back into the band as fast ringing; measured against
+    the twitch's own peak it does not make the twitch look like tremor."""
+    found = missed_without = total = 0
+    for seed in range(3):
+        accel, gyro, times = large_random_twitches_at(LOW_FS, seed)
+        found += hit_count(detect(accel, gyro, LOW_FS, DetectorParams()), times, LOW_FS)
+        missed_without += len(times) - hit_count(
+            detect(accel, gyro, LOW_FS, DetectorParams(rhythm_peak_share=0.0)), times, LOW_FS)
+        total += len(times)
+    assert found >= 0.93 * total, f"{found} of {total} large twitches counted at 52 Hz"
+    assert missed_without >= 0.15 * total, "guard: the threshold-relative level alone should miss these"
+
+
+def test_tremor_like_bursts_are_still_rejected_at_a_low_sample_rate():
+    accel, gyro = still_background(60.0, fs=LOW_FS)
+    bursts = [20.0, 30.0, 40.0]
+    for t in bursts:
+        add_tremor_burst(accel, t, peak_g=0.06, fs=LOW_FS)
+    got = np.array([t.onset / LOW_FS for t in detect(accel, gyro, LOW_FS, DetectorParams()).twitches])
+    counted_without = detect(accel, gyro, LOW_FS, DetectorParams(rhythm_max_crossings=1000)).twitches
+    assert not any(((got > t - 0.1) & (got < t + 0.6)).any() for t in bursts), "a tremor burst was counted"
+    assert len(counted_without) >= 3, "guard: the bursts cross the threshold"

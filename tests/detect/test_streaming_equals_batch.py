@@ -49,7 +49,7 @@ def test_streaming_equals_batch(busy_recording, chunk):
     assert spans == ref.monitored
 
 
-@pytest.mark.parametrize("fs_hz", [104.0, 416.0, 1000.0])
+@pytest.mark.parametrize("fs_hz", [52.0, 104.0, 416.0, 1000.0])
 @pytest.mark.parametrize("chunk", [13, None])
 def test_streaming_equals_batch_other_rates_no_gyro_calibrated(fs_hz, chunk):
     cfg = SimConfig(duration_s=20.0, fs_hz=fs_hz, seed=7, episodes_per_hour=500, isolated_per_hour=500,

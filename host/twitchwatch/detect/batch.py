@@ -220,7 +220,7 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
         window = fe.band_xyz[onset:end]
         level = params.rhythm_level * float(thr[crossing])
         metric = whitening.metric(block_weights[crossing // d.block_n])
-        if sign_changes(window, fe.band_xyz[crossing + k], level, metric) > params.rhythm_max_crossings:
+        if sign_changes(window, fe.band_xyz[crossing + k], level, metric, d.rhythm_peak_share) > params.rhythm_max_crossings:
             continue                                   # tremor-like, not a twitch
         out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k])))
 
