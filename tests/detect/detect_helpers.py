@@ -30,16 +30,21 @@ def add_twitch(accel, gyro, t_s, peak_g, tilt_deg, fs=FS, contraction_s=0.05, ha
     return i
 
 
+def add_random_twitch(accel, gyro, rng, t_s, peak_g, fs=FS):
+    """Add one model twitch of random shape, direction, tilt and tilt axis at t_s."""
+    shape = random_shape(rng, peak_g)
+    skin, tilt_rad, rate_dps = render(shape, fs)
+    i = int(t_s * fs)
+    axis = np.asarray(shape.tilt_axis)
+    accel[i:i + len(skin)] = rotate(accel[i:i + len(skin)], -tilt_rad[:, None] * axis[None, :]) + skin
+    gyro[i:i + len(skin)] += rate_dps[:, None] * axis[None, :]
+
+
 def dense_train(seed: int):
     """16 model twitches (random shapes, tilts and axes), 0.2-0.3 s apart, on a still sensor."""
     rng = np.random.default_rng(seed)
     accel, gyro = still_background(30.0)
     times = 10.0 + np.cumsum(rng.uniform(0.2, 0.3, 16))
     for t_s in times:
-        shape = random_shape(rng, rng.uniform(0.05, 0.15))
-        skin, tilt_rad, rate_dps = render(shape, FS)
-        i = int(t_s * FS)
-        axis = np.asarray(shape.tilt_axis)
-        accel[i:i + len(skin)] = rotate(accel[i:i + len(skin)], -tilt_rad[:, None] * axis[None, :]) + skin
-        gyro[i:i + len(skin)] += rate_dps[:, None] * axis[None, :]
+        add_random_twitch(accel, gyro, rng, t_s, rng.uniform(0.05, 0.15))
     return accel, gyro, times

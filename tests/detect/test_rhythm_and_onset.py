@@ -5,10 +5,8 @@ import numpy as np
 import pytest
 
 from twitchwatch.detect import DetectorParams, detect
-from twitchwatch.model.motion import rotate
-from twitchwatch.model.twitch import random_shape, render
 
-from detect_helpers import FS, add_twitch, still_background
+from detect_helpers import FS, add_random_twitch, add_twitch, still_background
 
 
 def onsets_s(out):
@@ -84,12 +82,7 @@ def large_random_twitches_at(fs_hz, seed):
     accel, gyro = still_background(200.0, fs=fs_hz, seed=seed)
     times = np.arange(20.0, 190.0, 5.0)
     for t_s in times:
-        shape = random_shape(rng, rng.uniform(0.06, 0.15))
-        skin, tilt_rad, rate_dps = render(shape, fs_hz)
-        i = int(t_s * fs_hz)
-        axis = np.asarray(shape.tilt_axis)
-        accel[i:i + len(skin)] = rotate(accel[i:i + len(skin)], -tilt_rad[:, None] * axis[None, :]) + skin
-        gyro[i:i + len(skin)] += rate_dps[:, None] * axis[None, :]
+        add_random_twitch(accel, gyro, rng, t_s, rng.uniform(0.06, 0.15), fs_hz)
     return accel, gyro, times
 
 
