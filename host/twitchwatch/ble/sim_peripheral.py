@@ -39,12 +39,10 @@ logger = logging.getLogger(__name__)
 
 SignalFn = Callable[[int, int], np.ndarray]     # (first_index, n) -> (n, 6) int16 raw LSB
 
-#: The simulated day the sensor streams unless told otherwise: the app's lively demo rates
+#: The simulated day the sensor streams unless told otherwise: the lively demo day (demo_config)
 #: (a few episodes within minutes) and a seed whose first 15 s, from any start up to 8 s in,
 #: hold a twitch the detector counts, so even a short demo recording shows one.
 DEMO_DAY_SEED = 146
-DEMO_DAY_EPISODES_PER_HOUR = 40.0
-DEMO_DAY_ISOLATED_PER_HOUR = 90.0
 
 
 @dataclass(frozen=True)
@@ -84,16 +82,15 @@ class PeripheralConfig:
     firmware: tuple[int, int, int] = (1, 0, 0)
     record: bool = False
     faults: Faults = field(default_factory=Faults)
-    # The simulated wear streamed (its rate is the sensor's); None: the demo day (DEMO_DAY_*).
+    # The simulated wear streamed (its rate is the sensor's); None: the demo day (demo_day()).
     day: SimConfig | None = None
 
 
 def demo_day() -> SimConfig:
     """The simulated day the sensor streams by default."""
-    from ..model.simulate import SimConfig
+    from ..model.simulate import demo_config
 
-    return SimConfig(seed=DEMO_DAY_SEED, episodes_per_hour=DEMO_DAY_EPISODES_PER_HOUR,
-                     isolated_per_hour=DEMO_DAY_ISOLATED_PER_HOUR)
+    return demo_config(DEMO_DAY_SEED)
 
 
 def simulated_day_signal(fs_hz: float, accel_range_g: int = 8, gyro_range_dps: int = 1000,

@@ -51,6 +51,12 @@ class SimConfig:
     twitch_model: str = "project"           # or another shape from model.other_shapes (checks only)
 
 
+def demo_config(seed: int, **fields) -> SimConfig:
+    """A lively demo day (more twitches than the defaults), so a first run of the app or of the
+    simulated BLE sensor shows episodes within a few minutes."""
+    return SimConfig(seed=seed, **{"episodes_per_hour": 40.0, "isolated_per_hour": 90.0, **fields})
+
+
 def _free_slot(rng: np.random.Generator, busy: np.ndarray, length: int, margin: int) -> int | None:
     """A random start index where ``[start - margin, start + length + margin)`` is all free."""
     n = busy.size

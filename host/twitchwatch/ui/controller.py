@@ -78,15 +78,13 @@ class AppController:
     # -- sources -----------------------------------------------------------------------------
 
     async def use_simulated(self) -> None:
-        from ..model.simulate import SimConfig
+        from ..model.simulate import demo_config
         from ..sources.simulated import SimulatedSensor
 
         if self.sim_config is not None:
             cfg = replace(self.sim_config, site=self.site, side=self.side)
         else:
-            # A lively demo day, so a first run shows episodes within a few minutes.
-            cfg = SimConfig(seed=int(time.time()) % 100_000, site=self.site, side=self.side,
-                            episodes_per_hour=40.0, isolated_per_hour=90.0)
+            cfg = demo_config(int(time.time()) % 100_000, site=self.site, side=self.side)
         await self.start_source(SimulatedSensor(cfg, speed=self.sim_speed), "simulated")
 
     async def use_replay(self, path: str | os.PathLike[str], speed: float | None = 1.0) -> None:
