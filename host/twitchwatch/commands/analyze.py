@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             if name.lower().endswith(".twr"):       # decoded piece by piece: bounded memory
                 summary = _analyse_native(name, params)
+            elif name.lower().endswith((".csv", ".csv.gz")):   # parsed piece by piece too
+                summary = _analyse_csv(name, params)
             else:
                 rec = read_recording(name)
                 params.validate(rec.fs_hz)
@@ -91,4 +93,16 @@ def _analyse_native(name: str, params) -> dict:
     h = scan.header
     return summary_of(out, params, fs_hz=scan.fs_hz, n_samples=scan.n_samples, lost_n=lost_n,
                       start_wall_s=h["start_wall_s"], site=h["site"], side=h["side"], cut_note=scan.cut_note,
+                      file=name)
+
+
+def _analyse_csv(name: str, params) -> dict:
+    from ..detect.summary import CHUNK_N, run_detector_chunks, summary_of
+    from ..io.csv_scan import scan_csv
+
+    scan = scan_csv(name)
+    params.validate(scan.fs_hz)
+    out, lost_n = run_detector_chunks(scan.fs_hz, scan.chunks(CHUNK_N), params)
+    return summary_of(out, params, fs_hz=scan.fs_hz, n_samples=scan.n_samples, lost_n=lost_n,
+                      start_wall_s=scan.start_wall_s, site=scan.site, side=scan.side, cut_note=scan.cut_note,
                       file=name)

@@ -84,9 +84,14 @@ def read_file_bytes(p: Path) -> bytes:
     """The whole file, or a one-line RecordingError saying why it cannot be read."""
     try:
         return p.read_bytes()
-    except FileNotFoundError:
-        raise RecordingError(f"{p}: file not found; check the path") from None
-    except IsADirectoryError:
-        raise RecordingError(f"{p}: is a folder, not a recording file") from None
     except OSError as exc:
-        raise RecordingError(f"{p}: cannot read file ({exc.strerror})") from None
+        raise read_error(p, exc) from None
+
+
+def read_error(p: Path, exc: OSError) -> RecordingError:
+    """The one-line error for a file that cannot be opened or read (shared by streaming readers)."""
+    if isinstance(exc, FileNotFoundError):
+        return RecordingError(f"{p}: file not found; check the path")
+    if isinstance(exc, IsADirectoryError):
+        return RecordingError(f"{p}: is a folder, not a recording file")
+    return RecordingError(f"{p}: cannot read file ({exc.strerror})")

@@ -50,37 +50,14 @@ def read_csv(path: str | os.PathLike[str]) -> Recording:
     t_s = data[:, col_index["t_s"]]
     idx, fs_hz = _time_to_index(t_s, fs_declared, body_line, p)
 
-    n_total = int(idx[-1]) + 1
-    if "n_samples" in header:
-        try:
-            n_declared = int(header["n_samples"])
-        except ValueError:
-            raise RecordingError(f"{p}: header n_samples={header['n_samples']!r} is not a whole number") from None
-        if n_declared < n_total:
-            raise RecordingError(
-                f"{p}: header n_samples={n_declared} but the rows reach sample {n_total}; fix or remove n_samples"
-            )
-        n_total = n_declared
-
+    n_total = _n_total(header, idx, p)
     contiguous = n_total == len(idx) and int(idx[0]) == 0
     accel = _place(data, [col_index[c] for c in ACCEL_COLS], idx, n_total, contiguous)
     gyro = (
         _place(data, [col_index[c] for c in GYRO_COLS], idx, n_total, contiguous) if GYRO_COLS[0] in col_index else None
     )
 
-    start_wall_s = None
-    if "start_wall_s" in header:
-        try:
-            start_wall_s = float(header["start_wall_s"])
-        except ValueError:
-            raise RecordingError(f"{p}: header start_wall_s={header['start_wall_s']!r} is not a number (Unix seconds)") from None
-    site, side = header.get("site", ""), header.get("side", "")
-    check_site_side(site, side, str(p))
-    meta = {k: v for k, v in header.items() if k not in RESERVED_KEYS}
-    return Recording(
-        fs_hz=fs_hz, accel_g=accel, gyro_dps=gyro, start_wall_s=start_wall_s,
-        device=header.get("device", ""), site=site, side=side, meta=meta,
-    )
+    return Recording(fs_hz=fs_hz, accel_g=accel, gyro_dps=gyro, **_header_fields(header, p))
 
 
 def write_csv(rec: Recording, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
@@ -146,21 +123,50 @@ def _read_text(p: Path) -> str:
     if p.name.endswith(".gz"):
         try:
             raw = gzip.decompress(raw)
-        except EOFError:
-            raise RecordingError(f"{p}: gzip data is truncated (the file was cut short); copy it again from the source") from None
-        except (gzip.BadGzipFile, zlib.error) as exc:
-            raise RecordingError(f"{p}: not valid gzip data ({exc}); the file is damaged or not compressed - rename it to .csv if it is plain text") from None
-    elif raw[:2] == b"\x1f\x8b":
+        except _GZIP_ERRORS as exc:
+            raise _gzip_error(p, exc) from None
+    elif raw[:2] == _GZIP_MAGIC:
         raise RecordingError(f"{p}: file is gzip-compressed but named .csv; rename it to .csv.gz")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RecordingError(f"{p}: not a text CSV file (byte {exc.start} is not UTF-8); check you picked the right file") from None
+        raise _not_utf8_error(p, exc.start) from None
     if not text.strip():
-        raise RecordingError(f"{p}: file is empty; expected a header line {EXPECTED} and samples")
+        raise _empty_error(p)
     if "\x00" in text:
-        raise RecordingError(f"{p}: contains NUL bytes, so it is binary or damaged, not a CSV recording")
+        raise _nul_error(p)
     return text
+
+
+# The checks of the whole text, shared with the streaming reader (csv_scan), which meets them block by block.
+_GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _gzip_error(p: Path, exc: Exception) -> RecordingError:
+    if isinstance(exc, EOFError):
+        return RecordingError(f"{p}: gzip data is truncated (the file was cut short); copy it again from the source")
+    return RecordingError(f"{p}: not valid gzip data ({exc}); the file is damaged or not compressed - rename it to .csv if it is plain text")
+
+
+def _not_utf8_error(p: Path, byte: int) -> RecordingError:
+    return RecordingError(f"{p}: not a text CSV file (byte {byte} is not UTF-8); check you picked the right file")
+
+
+def _empty_error(p: Path) -> RecordingError:
+    return RecordingError(f"{p}: file is empty; expected a header line {EXPECTED} and samples")
+
+
+def _nul_error(p: Path) -> RecordingError:
+    return RecordingError(f"{p}: contains NUL bytes, so it is binary or damaged, not a CSV recording")
+
+
+def _blank_line_error(p: Path, line_no: int) -> RecordingError:
+    return RecordingError(f"{p}: line {line_no} is empty; remove blank lines between samples")
+
+
+def _no_samples_error(p: Path) -> RecordingError:
+    return RecordingError(f"{p}: has a header but no samples")
 
 
 def _split_header(text: str, p: Path) -> tuple[dict[str, str], list[str], str, int]:
@@ -226,14 +232,20 @@ def _check_columns(columns: list[str], p: Path, line_no: int) -> dict[str, int]:
 
 def _parse_body(body: str, first_line: int, n_cols: int, p: Path) -> np.ndarray:
     if not body.strip():
-        raise RecordingError(f"{p}: has a header but no samples")
+        raise _no_samples_error(p)
     end = len(body)
     while end and body[end - 1].isspace():     # trailing blank lines are fine (no copy of the body)
         end -= 1
     blank = _BLANK_LINE.search(body, 0, end)
     if blank is not None:
-        line_no = first_line + body.count("\n", 0, blank.start()) + 1
-        raise RecordingError(f"{p}: line {line_no} is empty; remove blank lines between samples")
+        raise _blank_line_error(p, first_line + body.count("\n", 0, blank.start()) + 1)
+    return _parse_lines(body, first_line, n_cols, p, end)
+
+
+def _parse_lines(body: str, first_line: int, n_cols: int, p: Path, end: int | None = None) -> np.ndarray:
+    """The rows of ``body[:end]`` (whole lines, no trailing blank lines) as float64; a bad line raises
+    a message naming it, counting lines from ``first_line``."""
+    end = len(body) if end is None else end
     # Parsed a few MB at a time: one text copy for the parser at a time, not a second whole body.
     pieces = []
     start = 0
@@ -350,6 +362,36 @@ def _time_to_index(t_s: np.ndarray, fs_declared: float | None, first_line: int, 
         )
     fs_hz = fs_declared if fs_declared is not None else check_fs(1.0 / dt, f"{p}: sample rate from t_s")
     return idx, fs_hz
+
+
+def _n_total(header: dict[str, str], idx: np.ndarray, p: Path) -> int:
+    """Samples in the recording: up to the last row, or the header's n_samples (a trailing gap)."""
+    n_total = int(idx[-1]) + 1
+    if "n_samples" in header:
+        try:
+            n_declared = int(header["n_samples"])
+        except ValueError:
+            raise RecordingError(f"{p}: header n_samples={header['n_samples']!r} is not a whole number") from None
+        if n_declared < n_total:
+            raise RecordingError(
+                f"{p}: header n_samples={n_declared} but the rows reach sample {n_total}; fix or remove n_samples"
+            )
+        n_total = n_declared
+    return n_total
+
+
+def _header_fields(header: dict[str, str], p: Path) -> dict:
+    """The Recording fields the header gives besides fs_hz: start_wall_s, device, site, side, meta."""
+    start_wall_s = None
+    if "start_wall_s" in header:
+        try:
+            start_wall_s = float(header["start_wall_s"])
+        except ValueError:
+            raise RecordingError(f"{p}: header start_wall_s={header['start_wall_s']!r} is not a number (Unix seconds)") from None
+    site, side = header.get("site", ""), header.get("side", "")
+    check_site_side(site, side, str(p))
+    meta = {k: v for k, v in header.items() if k not in RESERVED_KEYS}
+    return dict(start_wall_s=start_wall_s, device=header.get("device", ""), site=site, side=side, meta=meta)
 
 
 def _place(data: np.ndarray, cols: list[int], idx: np.ndarray, n_total: int, contiguous: bool) -> np.ndarray:
