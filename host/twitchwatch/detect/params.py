@@ -65,7 +65,7 @@ class DetectorParams:
     rhythm_level: float = 0.2           # swings count beyond this share of the threshold
     # Below rhythm_peak_share_below_hz the sensor's Nyquist frequency lies inside a twitch's own
     # spectrum, so part of a large twitch folds back into the band as fast ringing that swings
-    # past a threshold-relative level many times (at 52 Hz a quarter of 100 mg model twitches
+    # past a threshold-relative level many times (at 52 Hz a quarter of 60-150 mg model twitches
     # failed the test). There swings count only beyond rhythm_peak_share of the twitch's peak too.
     rhythm_peak_share: float = 0.1
     rhythm_peak_share_below_hz: float = 80.0
