@@ -43,6 +43,20 @@ def _filt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     return signal.sosfilt(sos, x, axis=0, zi=signal.sosfilt_zi(sos)[:, :, None] * x[0])[0]
 
 
+def _from(j: int, f, x: np.ndarray) -> np.ndarray:
+    """``f`` (a causal filter started on its input's first row) restarted at row ``j``."""
+    return f(x) if j == 0 else np.concatenate((f(x[:j]), f(x[j:])))
+
+
+def _delayed(x: np.ndarray, raw: np.ndarray, delay_n: int, j: int) -> np.ndarray:
+    """``x`` delayed by ``delay_n`` rows; the rows before any of it (at the start, and again at
+    the restart ``j``) repeat its first value there (``raw``'s at the restart, as streaming does)."""
+    out = np.concatenate((np.repeat(x[:1], delay_n, axis=0), x))[:x.shape[0]]
+    if j > 0:
+        out[j:j + delay_n] = raw[j]
+    return out
+
+
 def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, params: DetectorParams) -> FrontEnd:
     n = accel_g.shape[0]
     lost = ~np.isfinite(accel_g).all(axis=1)
@@ -50,7 +64,11 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
         gyro_dps = np.asarray(gyro_dps, dtype=np.float64)
         lost |= ~np.isfinite(gyro_dps).all(axis=1)
     accel = _forward_fill(accel_g, lost)
-    band_xyz = _filt(d.band_sos, accel)
+    # A lost start: the filters and delays restart in steady state on the first good sample
+    # (as the streaming detector does), so the data's start is no step from 0 to 1 g. Before
+    # it, zero-filled samples through filters at rest give zeros throughout.
+    j = int(np.argmax(~lost)) if not lost.all() else 0
+    band_xyz = _from(j, lambda x: _filt(d.band_sos, x), accel)
     band_g = magnitude(band_xyz)
     # Plain envelopes (fast and slow) find the transients the gate must not see; the detector's
     # own envelopes are whitened, from the same low-pass of the axes' products.
@@ -74,20 +92,21 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
         gyro_slow[t: t + d.mask_delay_n + d.mask_gyro_hang_n + 1] = True
         if strict[t]:
             gyro_covered[t: t + d.mask_delay_n + d.mask_gyro_hang_n + 1] = True
-    smooth = _filt(d.smooth_sos, accel)
+    smooth = _from(j, lambda x: _filt(d.smooth_sos, x), accel)
     # The covariance for whitening is taken on the same delayed time axis as the gate, so the
     # rise just before a transient is left out with it.
     late_band = np.concatenate((np.zeros((d.mask_delay_n, 3)), band_xyz))[:n]
-    late_raw = np.concatenate((np.repeat(accel[:1], d.mask_delay_n, axis=0), accel))[:n]
-    late_smooth = np.concatenate((np.repeat(smooth[:1], d.mask_delay_n, axis=0), smooth))[:n]
-    held = _forward_fill(late_smooth, covered, first=accel[0])
-    low = _filt(d.low_sos, np.where(covered[:, None], held, late_raw))
+    late_raw = _delayed(accel, accel, d.mask_delay_n, j)
+    late_smooth = _delayed(smooth, accel, d.mask_delay_n, j)
+    held = np.concatenate((_forward_fill(late_smooth[:j], covered[:j], first=accel[0]),
+                           _forward_fill(late_smooth[j:], covered[j:], first=accel[j])))
+    low = _from(j, lambda x: _filt(d.low_sos, x), np.where(covered[:, None], held, late_raw))
     gyro = None
     if gyro_dps is not None:
         g = _forward_fill(gyro_dps, lost)
-        g_slow = _filt(d.gyro_slow_sos, g)
-        late_g = np.concatenate((np.repeat(g[:1], d.mask_delay_n, axis=0), g))[:n]
-        late_slow = np.concatenate((np.repeat(g_slow[:1], d.mask_delay_n, axis=0), g_slow))[:n]
+        g_slow = _from(j, lambda x: _filt(d.gyro_slow_sos, x), g)
+        late_g = _delayed(g, g, d.mask_delay_n, j)
+        late_slow = _delayed(g_slow, g, d.mask_delay_n, j)
         gyro = np.where(gyro_slow[:, None], late_slow, late_g)
     # Warm-up: the start counts as a lost sample at index -1.
     lostwarm = np.zeros(n, dtype=bool)

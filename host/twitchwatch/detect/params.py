@@ -13,7 +13,7 @@ from scipy import signal
 
 from ..errors import ConfigError
 
-DETECTOR_VERSION = "2.2.0"
+DETECTOR_VERSION = "2.2.1"
 
 
 @dataclass(frozen=True)

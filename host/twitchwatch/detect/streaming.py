@@ -66,6 +66,7 @@ class TwitchDetector:
         self._hold_a = np.zeros(3)
         self._hold_g = np.zeros(3)
         self._filters: dict[str, ChunkFilter] | None = None
+        self._first_good: int | None = None      # index of the first sample that was not lost
         self._last_lost = -1                     # index of the latest lost sample (start counts)
         self._last_transient = -(1 << 62)        # index of the latest twitch-band transient
         self._last_strict = -(1 << 62)           # ... of the latest strict one (not chained to a train)
@@ -123,14 +124,33 @@ class TwitchDetector:
             raise ValueError("gyro_dps must be given in every chunk or in none")
         if gyro is not None and gyro.shape != accel.shape:
             raise ValueError(f"gyro_dps shape {gyro.shape} differs from accel_g shape {accel.shape}")
+        if accel.shape[0] == 0:
+            return DetectorOutput()
+        lost = ~np.isfinite(accel).all(axis=1)
+        if gyro is not None:
+            lost |= ~np.isfinite(gyro).all(axis=1)
+        if self._first_good is None and not lost.all():
+            # The first good sample: the filters restart in steady state on it, as if the lost
+            # start had held its value (batch.front_end), so a lost start is no 1 g step.
+            j = int(np.argmax(~lost))
+            out = self._process(accel[:j], None if gyro is None else gyro[:j], lost[:j])
+            self._first_good = j + self.samples_seen
+            self._filters = None
+            self._hold_a = accel[j].copy()
+            if gyro is not None:
+                self._hold_g = gyro[j].copy()
+            rest = self._process(accel[j:], None if gyro is None else gyro[j:], lost[j:])
+            out.extend(rest)
+            out.trace = _join_traces(out.trace, rest.trace)
+            return out
+        return self._process(accel, gyro, lost)
+
+    def _process(self, accel: np.ndarray, gyro: np.ndarray | None, lost: np.ndarray) -> DetectorOutput:
         out = DetectorOutput()
         n = accel.shape[0]
         if n == 0:
             return out
         i0 = self.samples_seen
-        lost = ~np.isfinite(accel).all(axis=1)
-        if gyro is not None:
-            lost |= ~np.isfinite(gyro).all(axis=1)
         accel, self._hold_a = _hold(accel, lost, self._hold_a)
         if gyro is not None:
             gyro, self._hold_g = _hold(gyro, lost, self._hold_g)
@@ -453,6 +473,14 @@ def _runs(flags: np.ndarray, carried: bool) -> list[tuple[int, int | None]]:
         edges = np.concatenate(([-1], edges))
     n = flags.size
     return [(int(a), None if b == n else int(b)) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def _join_traces(a: Trace | None, b: Trace | None) -> Trace | None:
+    """The trace of two consecutive pieces of one chunk."""
+    if a is None or b is None:
+        return b if a is None else a
+    return Trace(a.first_index, *(np.concatenate((getattr(a, f), getattr(b, f)))
+                                  for f in ("band_g", "envelope_g", "threshold_g", "quiet")))
 
 
 def _hold(x: np.ndarray, lost: np.ndarray, hold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
