@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,29 @@ def test_random_gaps_and_blocks(tmp_path: Path, lost, tail: int, gyro: bool, blo
         vals = rng.normal(0, 1, 6 if gyro else 3)
         lines.append(f"{i / 52.0:.6f}," + ",".join(f"{v:.6f}" for v in vals) + "\n")
     _assert_same(_write(tmp_path, "".join(lines), "h.csv.gz" if gz else "h.csv"), block_bytes, chunk_n)
+
+
+def test_first_pass_memory_is_about_16_bytes_per_row(tmp_path: Path, monkeypatch) -> None:
+    """The first pass holds t_s, then the time fit's one array (steps, then the index): 8 bytes
+    per row each, plus small pieces. The whole-array fit peaked at ~65 bytes per row. Numpy
+    reports its buffers to tracemalloc."""
+    from twitchwatch.io import _csv_time
+
+    monkeypatch.setattr(_csv_time, "_CHUNK_ROWS", 4096)    # pieces far smaller than the arrays
+    n = 300_000
+    p = tmp_path / "long.csv"
+    with open(p, "w") as fh:
+        fh.write("# fs_hz=100.0\n" + HEADER)
+        np.savetxt(fh, np.column_stack([np.arange(n) / 100.0, np.full(n, 0.01), np.full(n, -0.02), np.ones(n)]),
+                   fmt="%.6f", delimiter=",")
+    tracemalloc.start()
+    try:
+        scan = scan_csv(p, block_bytes=1 << 14)
+        _, peak_bytes = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert scan.n_samples == n
+    assert peak_bytes < 20 * n, f"{peak_bytes / n:.1f} bytes per row"
 
 
 # --- analyze --json ----------------------------------------------------------------------------
