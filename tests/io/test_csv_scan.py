@@ -227,6 +227,36 @@ def test_bad_input_gives_read_csvs_error(tmp_path: Path, kind: str, block_bytes:
     _same_error(_write(tmp_path, BAD[kind]), block_bytes)
 
 
+# A blank line in the body (empty, or only spaces/tabs/CR) is refused by its line number wherever
+# it is, including right after the column line; in the header and after the last row it is fine.
+BLANK = {
+    "spaces": (HEADER + _rows(2) + "  \n" + _rows(2, start=2), 4),
+    "tab_cr": (HEADER + _rows(2) + " \t\r\n" + _rows(2, start=2), 4),
+    "after_column_line": (HEADER + "\n" + _rows(3), 2),
+    "spaces_after_column_line": ("# fs_hz=100\n# a=b\n" + HEADER + " \t \n" + _rows(3), 4),
+    "crlf_after_column_line": ((HEADER + "\n" + _rows(3)).replace("\n", "\r\n"), 2),
+    "after_column_line_then_nan": (HEADER + "\n" + _rows(3) + "0.03,nan,0,1\n", 2),
+    "after_column_line_then_bad_value": ("# fs_hz=100\n" + HEADER + "\n" + _rows(3) + "0.05,x,0,1\n", 3),
+    "spaces_far_in": (HEADER + _rows(3000) + "   \n" + _rows(5, start=3000), 3002),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BLANK))
+@pytest.mark.parametrize("block_bytes", [1 << 20, 20, 3])
+def test_blank_line_is_named_by_its_line(tmp_path: Path, kind: str, block_bytes: int) -> None:
+    text, line_no = BLANK[kind]
+    msg = _same_error(_write(tmp_path, text), block_bytes)
+    assert msg == f"{tmp_path / 'r.csv'}: line {line_no} is empty; remove blank lines between samples"
+
+
+@pytest.mark.parametrize("block_bytes", [1 << 20, 20, 3])
+def test_blank_lines_in_the_header_and_at_the_end_are_fine(tmp_path: Path, block_bytes: int) -> None:
+    head = "\n \t\n# fs_hz=100\n\n# a=b\r\n  \n"       # lines 1-6, then the column line (7)
+    _assert_same(_write(tmp_path, head + HEADER + _rows(30) + " \n\t\r\n\n"), block_bytes, 7)
+    msg = _same_error(_write(tmp_path, head + HEADER + _rows(3) + "0.03,x,0,1\n"), block_bytes)
+    assert "line 11, column 2: 'x' is not a number" in msg
+
+
 def test_bad_bytes(tmp_path: Path) -> None:
     p = tmp_path / "r.csv"
     p.write_bytes((HEADER + _rows(3000)).encode() + b"0.3,\xff,0,1\n")       # not UTF-8, far in

@@ -234,10 +234,22 @@ def _parse_body(body: str, first_line: int, n_cols: int, p: Path) -> np.ndarray:
     end = len(body)
     while end and body[end - 1].isspace():     # trailing blank lines are fine (no copy of the body)
         end -= 1
-    blank = _BLANK_LINE.search(body, 0, end)
+    blank = _first_blank_line(body, end)
     if blank is not None:
-        raise _blank_line_error(p, first_line + body.count("\n", 0, blank.start()) + 1)
+        raise _blank_line_error(p, first_line + body.count("\n", 0, blank))
     return _parse_lines(body, first_line, n_cols, p, end)
+
+
+def _first_blank_line(text: str, end: int) -> int | None:
+    """Offset of the first line of ``text[:end]`` that is empty or only whitespace and ends in a
+    newline before ``end``; ``text`` starts at the start of a line (the body, or a block of it)."""
+    # A line of spaces is as blank as an empty one (numpy would skip either and shift the line
+    # numbers of every later message), and so is the body's first line, right after the column line.
+    first = _BLANK_START.match(text, 0, end)
+    if first is not None:
+        return 0
+    inner = _BLANK_LINE.search(text, 0, end)
+    return None if inner is None else inner.start() + 1
 
 
 def _parse_lines(body: str, first_line: int, n_cols: int, p: Path, end: int | None = None) -> np.ndarray:
@@ -263,7 +275,10 @@ def _parse_lines(body: str, first_line: int, n_cols: int, p: Path, end: int | No
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
-_BLANK_LINE = re.compile(r"\n\r*\n")
+# `[^\S\n]` is whitespace other than a newline. _BLANK_LINE begins with a literal newline so that
+# re can jump from newline to newline through a body of hundreds of MB.
+_BLANK_START = re.compile(r"[^\S\n]*\n")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _PIECE_CHARS = 4 << 20
 
 
