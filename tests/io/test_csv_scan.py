@@ -257,6 +257,21 @@ def test_blank_lines_in_the_header_and_at_the_end_are_fine(tmp_path: Path, block
     assert "line 11, column 2: 'x' is not a number" in msg
 
 
+@pytest.mark.parametrize("name", ["r.CSV.GZ", "r.Csv.Gz", "r.csv.GZ"])
+def test_gzip_suffix_in_any_case(tmp_path: Path, capsys, name: str) -> None:
+    from twitchwatch import cli
+
+    p = _simulated(tmp_path, name)
+    assert p.read_bytes()[:2] == b"\x1f\x8b"                  # written compressed, as the name says
+    lower = _simulated(tmp_path, "r.csv.gz")
+    _assert_same(p, 4096, 1000)
+    assert np.array_equal(read_recording(p).gyro_dps, read_csv(lower).gyro_dps, equal_nan=True)
+    assert cli.main(["analyze", "--json", str(p), str(lower)]) == 0
+    out, err = capsys.readouterr()
+    got, expected = (json.loads(line) for line in out.splitlines())
+    assert not err and got == {**expected, "file": str(p)}
+
+
 def test_bad_bytes(tmp_path: Path) -> None:
     p = tmp_path / "r.csv"
     p.write_bytes((HEADER + _rows(3000)).encode() + b"0.3,\xff,0,1\n")       # not UTF-8, far in

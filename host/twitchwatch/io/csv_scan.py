@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RecordingError
-from ._common import check_fs, read_error
+from ._common import check_fs, is_gzip_name, read_error
 from .csv_v1 import (
     _GZIP_ERRORS, _GZIP_MAGIC, ACCEL_COLS, GYRO_COLS, _blank_line_error, _check_columns, _check_finite,
     _empty_error, _first_blank_line, _gzip_error, _header_fields, _n_total, _no_samples_error, _not_utf8_error,
@@ -237,7 +237,7 @@ def _text_blocks(p: Path, block_bytes: int) -> Iterator[str]:
     except OSError as exc:
         raise read_error(p, exc) from None
     with raw_file:
-        gz = p.name.endswith(".gz")
+        gz = is_gzip_name(p)
         src = gzip.GzipFile(fileobj=raw_file, mode="rb") if gz else raw_file
 
         def read() -> bytes:

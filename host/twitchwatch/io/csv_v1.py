@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import RecordingError
 from ..recording import Recording
 from ._common import (
-    check_fs, check_meta, check_site_side, open_new_file, read_file_bytes, replace_atomically,
+    check_fs, check_meta, check_site_side, is_gzip_name, open_new_file, read_file_bytes, replace_atomically,
 )
 from ._csv_time import FS_AGREEMENT, GRID_TOLERANCE, MAX_GAP_S  # noqa: F401  (re-exported: the format's rules)
 from ._csv_time import time_to_index as _time_to_index
@@ -96,7 +96,7 @@ def write_csv(rec: Recording, path: str | os.PathLike[str], *, overwrite: bool =
     fmt = "%.6f,%.6f,%.6f,%.6f" + (",%.4f,%.4f,%.4f" if rec.gyro_dps is not None else "") + "\n"
     text = "\n".join(lines) + "\n" + "".join(map(fmt.__mod__, map(tuple, table.tolist())))
     payload = text.encode("utf-8")
-    if p.name.endswith(".gz"):
+    if is_gzip_name(p):
         payload = gzip.compress(payload, compresslevel=6, mtime=0)
 
     tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
@@ -118,7 +118,7 @@ def write_csv(rec: Recording, path: str | os.PathLike[str], *, overwrite: bool =
 
 def _read_text(p: Path) -> str:
     raw = read_file_bytes(p)
-    if p.name.endswith(".gz"):
+    if is_gzip_name(p):
         try:
             raw = gzip.decompress(raw)
         except _GZIP_ERRORS as exc:
