@@ -64,6 +64,15 @@ def test_simulate_round_trip(capsys, tmp_path, suffix):
     assert read_recording(out).duration_s == pytest.approx(5.0)
 
 
+def test_simulate_suffix_in_capitals(capsys, tmp_path):
+    out = tmp_path / "Day.CSV.GZ"
+    assert cli.main(["simulate", "--out", str(out), "--duration", "5", "--seed", "3"]) == 0
+    assert "Day.truth.json" in capsys.readouterr().out
+    assert out.read_bytes()[:2] == b"\x1f\x8b"                # compressed, as the name says
+    assert (tmp_path / "Day.truth.json").exists()
+    assert read_recording(out).duration_s == pytest.approx(5.0)
+
+
 def test_simulate_then_analyze_subprocess(tmp_path):
     out = tmp_path / "sim.csv"
     proc = run_cli("simulate", "--out", str(out), "--duration", "30", "--seed", "9",

@@ -177,6 +177,10 @@ def test_bad_arguments_are_one_line_before_connecting(tmp_path, capsys, argv, wo
     assert (tmp_path / "old.twr").read_bytes() == b"keep me"
 
 
+def test_out_suffix_in_capitals_is_a_twr(tmp_path):
+    assert record._check_out(str(tmp_path / "Day.TWR")) == tmp_path / "Day.TWR"
+
+
 def _hard_knock_signal(cfg: sim_peripheral.PeripheralConfig):
     """Still on gravity, with a knock every 0.25 s far beyond ±4 g / ±500 dps but within the
     sensor's full scale (±8 g / ±1000 dps by default): KNOCKS gives the values in g and dps."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +115,29 @@ def test_random_gaps_and_blocks(tmp_path: Path, lost, tail: int, gyro: bool, blo
     _assert_same(_write(tmp_path, "".join(lines), "h.csv.gz" if gz else "h.csv"), block_bytes, chunk_n)
 
 
+def test_first_pass_memory_is_about_16_bytes_per_row(tmp_path: Path, monkeypatch) -> None:
+    """The first pass holds t_s, then the time fit's one array (steps, then the index): 8 bytes
+    per row each, plus small pieces. The whole-array fit peaked at ~65 bytes per row. Numpy
+    reports its buffers to tracemalloc."""
+    from twitchwatch.io import _csv_time
+
+    monkeypatch.setattr(_csv_time, "_CHUNK_ROWS", 4096)    # pieces far smaller than the arrays
+    n = 300_000
+    p = tmp_path / "long.csv"
+    with open(p, "w") as fh:
+        fh.write("# fs_hz=100.0\n" + HEADER)
+        np.savetxt(fh, np.column_stack([np.arange(n) / 100.0, np.full(n, 0.01), np.full(n, -0.02), np.ones(n)]),
+                   fmt="%.6f", delimiter=",")
+    tracemalloc.start()
+    try:
+        scan = scan_csv(p, block_bytes=1 << 14)
+        _, peak_bytes = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert scan.n_samples == n
+    assert peak_bytes < 20 * n, f"{peak_bytes / n:.1f} bytes per row"
+
+
 # --- analyze --json ----------------------------------------------------------------------------
 
 
@@ -201,6 +225,51 @@ BAD = {
 @pytest.mark.parametrize("block_bytes", [1 << 20, 20])
 def test_bad_input_gives_read_csvs_error(tmp_path: Path, kind: str, block_bytes: int) -> None:
     _same_error(_write(tmp_path, BAD[kind]), block_bytes)
+
+
+# A blank line in the body (empty, or only spaces/tabs/CR) is refused by its line number wherever
+# it is, including right after the column line; in the header and after the last row it is fine.
+BLANK = {
+    "spaces": (HEADER + _rows(2) + "  \n" + _rows(2, start=2), 4),
+    "tab_cr": (HEADER + _rows(2) + " \t\r\n" + _rows(2, start=2), 4),
+    "after_column_line": (HEADER + "\n" + _rows(3), 2),
+    "spaces_after_column_line": ("# fs_hz=100\n# a=b\n" + HEADER + " \t \n" + _rows(3), 4),
+    "crlf_after_column_line": ((HEADER + "\n" + _rows(3)).replace("\n", "\r\n"), 2),
+    "after_column_line_then_nan": (HEADER + "\n" + _rows(3) + "0.03,nan,0,1\n", 2),
+    "after_column_line_then_bad_value": ("# fs_hz=100\n" + HEADER + "\n" + _rows(3) + "0.05,x,0,1\n", 3),
+    "spaces_far_in": (HEADER + _rows(3000) + "   \n" + _rows(5, start=3000), 3002),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BLANK))
+@pytest.mark.parametrize("block_bytes", [1 << 20, 20, 3])
+def test_blank_line_is_named_by_its_line(tmp_path: Path, kind: str, block_bytes: int) -> None:
+    text, line_no = BLANK[kind]
+    msg = _same_error(_write(tmp_path, text), block_bytes)
+    assert msg == f"{tmp_path / 'r.csv'}: line {line_no} is empty; remove blank lines between samples"
+
+
+@pytest.mark.parametrize("block_bytes", [1 << 20, 20, 3])
+def test_blank_lines_in_the_header_and_at_the_end_are_fine(tmp_path: Path, block_bytes: int) -> None:
+    head = "\n \t\n# fs_hz=100\n\n# a=b\r\n  \n"       # lines 1-6, then the column line (7)
+    _assert_same(_write(tmp_path, head + HEADER + _rows(30) + " \n\t\r\n\n"), block_bytes, 7)
+    msg = _same_error(_write(tmp_path, head + HEADER + _rows(3) + "0.03,x,0,1\n"), block_bytes)
+    assert "line 11, column 2: 'x' is not a number" in msg
+
+
+@pytest.mark.parametrize("name", ["r.CSV.GZ", "r.Csv.Gz", "r.csv.GZ"])
+def test_gzip_suffix_in_any_case(tmp_path: Path, capsys, name: str) -> None:
+    from twitchwatch import cli
+
+    p = _simulated(tmp_path, name)
+    assert p.read_bytes()[:2] == b"\x1f\x8b"                  # written compressed, as the name says
+    lower = _simulated(tmp_path, "r.csv.gz")
+    _assert_same(p, 4096, 1000)
+    assert np.array_equal(read_recording(p).gyro_dps, read_csv(lower).gyro_dps, equal_nan=True)
+    assert cli.main(["analyze", "--json", str(p), str(lower)]) == 0
+    out, err = capsys.readouterr()
+    got, expected = (json.loads(line) for line in out.splitlines())
+    assert not err and got == {**expected, "file": str(p)}
 
 
 def test_bad_bytes(tmp_path: Path) -> None:

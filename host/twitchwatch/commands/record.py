@@ -229,7 +229,7 @@ def _close_quietly(recorder: Any) -> None:
 
 def _check_out(arg: str) -> Path:
     out = Path(arg).expanduser()
-    if out.suffix != ".twr":
+    if out.suffix.lower() != ".twr":                # io.read_recording takes any case too
         raise ConfigError(f"--out {arg}: the file must end in .twr")
     if not out.parent.is_dir():
         raise ConfigError(f"--out {arg}: folder {out.parent} does not exist; create it first")

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def truth_path(out: Path) -> Path:
     name = out.name
     for suffix in (".csv.gz", ".csv", ".twr"):
-        if name.endswith(suffix):
+        if name.lower().endswith(suffix):          # as io.write_recording decides the format
             name = name[: -len(suffix)]
     return out.with_name(name + ".truth.json")
 

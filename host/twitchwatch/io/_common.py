@@ -80,6 +80,11 @@ def replace_atomically(tmp: Path, path: Path) -> None:
         raise RecordingError(f"{path}: cannot write file ({exc.strerror}); check the disk and folder") from None
 
 
+def is_gzip_name(p: Path) -> bool:
+    """Whether the name says gzip-compressed (``.gz``, in any case: ``.CSV.GZ`` from Windows tools)."""
+    return p.name.lower().endswith(".gz")
+
+
 def read_file_bytes(p: Path) -> bytes:
     """The whole file, or a one-line RecordingError saying why it cannot be read."""
     try:

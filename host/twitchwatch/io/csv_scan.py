@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import RecordingError
-from ._common import check_fs, read_error
+from ._common import check_fs, is_gzip_name, read_error
 from .csv_v1 import (
-    _BLANK_LINE, _GZIP_ERRORS, _GZIP_MAGIC, ACCEL_COLS, GYRO_COLS, _blank_line_error, _check_columns,
-    _check_finite, _empty_error, _gzip_error, _header_fields, _n_total, _no_samples_error, _not_utf8_error,
+    _GZIP_ERRORS, _GZIP_MAGIC, ACCEL_COLS, GYRO_COLS, _blank_line_error, _check_columns, _check_finite,
+    _empty_error, _first_blank_line, _gzip_error, _header_fields, _n_total, _no_samples_error, _not_utf8_error,
     _nul_error, _parse_lines, _split_header, _time_to_index,
 )
 
@@ -172,15 +172,13 @@ def _parsed_blocks(p: Path, block_bytes: int, head: dict[str, Any]) -> Iterator[
         if not text or not wanted(_BLANK):
             continue
 
-        # A blank line counts only with samples after it (trailing blank lines are fine). The body
-        # text before this block ends in a newline, so a blank line may start right at this block.
-        after = int(body_nl > 0)
+        # A blank line counts only with samples after it (trailing blank lines are fine). Every
+        # block starts a line (the body's first right after the column line), so a blank line may
+        # start right at this block.
         if not blank:
-            seek = "\n" + text if after else text
-            m = _BLANK_LINE.search(seek)
-            if m is not None:
-                blank = [body_line + body_nl - after + seek.count("\n", 0, m.start()) + 1,
-                         bool(seek[m.end():].strip())]
+            at = _first_blank_line(text, len(text))
+            if at is not None:
+                blank = [body_line + body_nl + text.count("\n", 0, at), bool(text[at:].strip())]
         elif not blank[1]:
             blank[1] = bool(text.strip())
         if blank and blank[1]:
@@ -239,7 +237,7 @@ def _text_blocks(p: Path, block_bytes: int) -> Iterator[str]:
     except OSError as exc:
         raise read_error(p, exc) from None
     with raw_file:
-        gz = p.name.endswith(".gz")
+        gz = is_gzip_name(p)
         src = gzip.GzipFile(fileobj=raw_file, mode="rb") if gz else raw_file
 
         def read() -> bytes:

@@ -17,19 +17,17 @@ import numpy as np
 
 from ..errors import RecordingError
 from ..recording import Recording
-from ._common import check_fs, check_meta, check_site_side, open_new_file, read_file_bytes, replace_atomically
+from ._common import (
+    check_fs, check_meta, check_site_side, is_gzip_name, open_new_file, read_file_bytes, replace_atomically,
+)
+from ._csv_time import FS_AGREEMENT, GRID_TOLERANCE, MAX_GAP_S  # noqa: F401  (re-exported: the format's rules)
+from ._csv_time import time_to_index as _time_to_index
 
 ACCEL_COLS = ("ax_g", "ay_g", "az_g")
 GYRO_COLS = ("gx_dps", "gy_dps", "gz_dps")
 EXPECTED = "t_s,ax_g,ay_g,az_g[,gx_dps,gy_dps,gz_dps]"
 #: Header keys that map to Recording fields rather than ``meta``.
 RESERVED_KEYS = ("fs_hz", "start_wall_s", "device", "site", "side", "n_samples")
-#: A step in t_s is a gap when it is a whole number of sample periods within this fraction.
-GRID_TOLERANCE = 0.25
-#: Refuse to invent more than this much missing time in one jump (a unit or clock mistake).
-MAX_GAP_S = 24 * 3600.0
-#: Header fs_hz and the rate t_s implies must agree within this fraction.
-FS_AGREEMENT = 0.01
 
 
 def read_csv(path: str | os.PathLike[str]) -> Recording:
@@ -98,7 +96,7 @@ def write_csv(rec: Recording, path: str | os.PathLike[str], *, overwrite: bool =
     fmt = "%.6f,%.6f,%.6f,%.6f" + (",%.4f,%.4f,%.4f" if rec.gyro_dps is not None else "") + "\n"
     text = "\n".join(lines) + "\n" + "".join(map(fmt.__mod__, map(tuple, table.tolist())))
     payload = text.encode("utf-8")
-    if p.name.endswith(".gz"):
+    if is_gzip_name(p):
         payload = gzip.compress(payload, compresslevel=6, mtime=0)
 
     tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
@@ -120,7 +118,7 @@ def write_csv(rec: Recording, path: str | os.PathLike[str], *, overwrite: bool =
 
 def _read_text(p: Path) -> str:
     raw = read_file_bytes(p)
-    if p.name.endswith(".gz"):
+    if is_gzip_name(p):
         try:
             raw = gzip.decompress(raw)
         except _GZIP_ERRORS as exc:
@@ -236,10 +234,22 @@ def _parse_body(body: str, first_line: int, n_cols: int, p: Path) -> np.ndarray:
     end = len(body)
     while end and body[end - 1].isspace():     # trailing blank lines are fine (no copy of the body)
         end -= 1
-    blank = _BLANK_LINE.search(body, 0, end)
+    blank = _first_blank_line(body, end)
     if blank is not None:
-        raise _blank_line_error(p, first_line + body.count("\n", 0, blank.start()) + 1)
+        raise _blank_line_error(p, first_line + body.count("\n", 0, blank))
     return _parse_lines(body, first_line, n_cols, p, end)
+
+
+def _first_blank_line(text: str, end: int) -> int | None:
+    """Offset of the first line of ``text[:end]`` that is empty or only whitespace and ends in a
+    newline before ``end``; ``text`` starts at the start of a line (the body, or a block of it)."""
+    # A line of spaces is as blank as an empty one (numpy would skip either and shift the line
+    # numbers of every later message), and so is the body's first line, right after the column line.
+    first = _BLANK_START.match(text, 0, end)
+    if first is not None:
+        return 0
+    inner = _BLANK_LINE.search(text, 0, end)
+    return None if inner is None else inner.start() + 1
 
 
 def _parse_lines(body: str, first_line: int, n_cols: int, p: Path, end: int | None = None) -> np.ndarray:
@@ -265,7 +275,10 @@ def _parse_lines(body: str, first_line: int, n_cols: int, p: Path, end: int | No
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
-_BLANK_LINE = re.compile(r"\n\r*\n")
+# `[^\S\n]` is whitespace other than a newline. _BLANK_LINE begins with a literal newline so that
+# re can jump from newline to newline through a body of hundreds of MB.
+_BLANK_START = re.compile(r"[^\S\n]*\n")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _PIECE_CHARS = 4 << 20
 
 
@@ -296,72 +309,6 @@ def _check_finite(data: np.ndarray, columns: list[str], first_line: int, p: Path
         f"{p}: line {first_line + int(row)}: {columns[col]} is {float(data[row, col])!r}; values must be finite "
         f"numbers (leave lost samples out so t_s jumps over them)"
     )
-
-
-def _time_to_index(t_s: np.ndarray, fs_declared: float | None, first_line: int, p: Path) -> tuple[np.ndarray, float]:
-    """Map each row's t_s to an integer sample index on a uniform grid; return (index, fs_hz)."""
-    if len(t_s) == 1:
-        if fs_declared is None:
-            raise RecordingError(f"{p}: a single sample cannot give the sample rate; add a line '# fs_hz=...'")
-        dt = 1.0 / fs_declared
-        rel = np.zeros(1)
-    else:
-        step = np.diff(t_s)
-        bad = np.flatnonzero(step <= 0)
-        if bad.size:
-            i = int(bad[0]) + 1
-            what = "repeats" if step[i - 1] == 0 else "goes backwards"
-            raise RecordingError(
-                f"{p}: line {first_line + i}: t_s {what} ({float(t_s[i])!r} after {float(t_s[i - 1])!r}); t_s must increase by one sample period per row"
-            )
-        # Timestamps are printed with few decimals, so one step (0.0049 s for 204.8 Hz) is too
-        # coarse: average the ordinary steps (their sum telescopes to the span of each run), then
-        # refine over the whole span.
-        # A declared rate is the better first guess: with many gaps the median step may span
-        # several periods.
-        med = 1.0 / fs_declared if fs_declared is not None else float(np.median(step))
-        ordinary = step[np.abs(step - med) < 0.5 * med]
-        dt = float(ordinary.mean()) if ordinary.size else med
-        rel = t_s - t_s[0]
-        span = float(np.rint(rel[-1] / dt))
-        if span >= 1:
-            dt = float(rel[-1]) / span
-        fs_from_t = 1.0 / dt
-        if fs_declared is not None and abs(fs_from_t / fs_declared - 1.0) > FS_AGREEMENT:
-            raise RecordingError(
-                f"{p}: header fs_hz={fs_declared:g} but t_s advances at {fs_from_t:.4g} Hz; fix the header or the time column"
-            )
-    idx_f = np.rint(rel / dt)
-    off = np.abs(rel - idx_f * dt)
-    if (off > GRID_TOLERANCE * dt).any():
-        i = int(np.argmax(off > GRID_TOLERANCE * dt))
-        raise RecordingError(
-            f"{p}: line {first_line + i}: t_s={float(t_s[i])!r} is off the uniform grid of {dt:.6g} s steps; "
-            f"samples must be uniformly spaced (gaps must skip whole sample periods)"
-        )
-    idx = idx_f.astype(np.int64)
-    if len(idx) > 1:
-        jumps = np.diff(idx)
-        if (jumps < 1).any():
-            i = int(np.argmax(jumps < 1)) + 1
-            raise RecordingError(f"{p}: line {first_line + i}: two samples less than one period apart; t_s must be uniform")
-        max_jump = int(jumps.max())
-        if (max_jump - 1) * dt > MAX_GAP_S:
-            i = int(np.argmax(jumps)) + 1
-            raise RecordingError(
-                f"{p}: line {first_line + i}: t_s jumps by {(max_jump - 1) * dt / 3600:.1f} h; split the file at the jump"
-            )
-    # t_s counts from the start of the recording: a first row after 0 means the start was lost.
-    lead = float(np.rint(t_s[0] / dt))
-    if abs(t_s[0] - lead * dt) <= GRID_TOLERANCE * dt and 0 <= lead * dt <= MAX_GAP_S:
-        idx += int(lead)
-    else:
-        raise RecordingError(
-            f"{p}: line {first_line}: t_s starts at {float(t_s[0])!r}; t_s must count seconds from the start of the "
-            f"recording (put the wall-clock start in a '# start_wall_s=' line)"
-        )
-    fs_hz = fs_declared if fs_declared is not None else check_fs(1.0 / dt, f"{p}: sample rate from t_s")
-    return idx, fs_hz
 
 
 def _n_total(header: dict[str, str], idx: np.ndarray, p: Path) -> int:
