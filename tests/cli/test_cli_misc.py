@@ -135,6 +135,15 @@ def test_bench_accuracy_skips_without_shared_data(capsys, tmp_path):
     assert report["runs"] and "simulated" in report["runs"][0] and "ha24" not in report["runs"][0]
 
 
+def test_bench_accuracy_twitch_tilt(capsys, tmp_path):
+    """--twitch-tilt reaches the report; it is refused for a model that has no tilt."""
+    args = ["bench", "accuracy", "--data", str(tmp_path / "absent"), "--sim-days", "1", "--sim-hours", "0.01"]
+    assert cli.main(args + ["--twitch-tilt", "3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["twitch_tilt_scale"] == 3.0
+    assert cli.main(args + ["--twitch-tilt", "3", "--twitch-model", "force"]) == 2
+    assert "only the project's twitch model tilts" in capsys.readouterr().err
+
+
 def test_speed_bench_runs_small(capsys):
     """Smoke test of the speed benchmark's plumbing on a tiny file (no timing is asserted)."""
     assert cli.main(["bench", "speed", "--hours", "0.005", "--repeats", "1", "--stream-s", "3",

@@ -170,3 +170,20 @@ def test_resample_keeps_duration_and_signal(background, fs_hz):
     m_in = background.accel_g[: int(k * background.fs_hz)].reshape(k, -1, 3).mean(axis=1)
     m_out = out.accel_g[: int(k * fs_hz)].reshape(k, -1, 3).mean(axis=1)
     np.testing.assert_allclose(m_out[1:-1], m_in[1:-1], atol=2e-3)
+
+
+def test_twitch_tilt_scale_scales_only_the_tilt(background):
+    # Same seed: the same twitches at the same places; only their tilt (so the gyro's added
+    # rotation rate) grows with the scale, and the skin acceleration's twitch part stays.
+    cfg = SimConfig(seed=3, fs_hz=background.fs_hz, **BUSY)
+    from dataclasses import replace
+    base, t1 = inject_twitches(background, cfg)
+    same, _ = inject_twitches(background, replace(cfg, twitch_tilt_scale=1.0))
+    big, t3 = inject_twitches(background, replace(cfg, twitch_tilt_scale=3.0))
+    flat, t0 = inject_twitches(background, replace(cfg, twitch_tilt_scale=0.0))
+    assert t1 == t3 == t0 and len(t1.twitches) >= 5
+    assert np.array_equal(base.accel_g, same.accel_g) and np.array_equal(base.gyro_dps, same.gyro_dps)
+    added = base.gyro_dps - background.gyro_dps
+    assert np.abs(added).max() > 0.5, "the model's twitches must rotate the sensor"
+    np.testing.assert_allclose(big.gyro_dps - background.gyro_dps, 3.0 * added, atol=1e-9)
+    np.testing.assert_array_equal(flat.gyro_dps, background.gyro_dps)

@@ -45,7 +45,7 @@ def load_manifest(data_dir: Path) -> list[dict]:
 
 def _evaluate_clip(job: tuple) -> tuple[str, dict, list[Tally]]:
     """One clip: the untouched recording once, then one injected copy per placement seed."""
-    data_dir, row, params, fs_hz, twitch_model, interval_s, seeds = job
+    data_dir, row, params, fs_hz, twitch_model, interval_s, seeds, tilt_scale = job
     from ..io import read_recording
 
     rec = read_recording(data_dir / row["file"])
@@ -59,18 +59,19 @@ def _evaluate_clip(job: tuple) -> tuple[str, dict, list[Tally]]:
         # Placement k of the model twitches; k = 0 is the placement of benchmarks before 2.2.
         seed = zlib.crc32(row["file"].encode()) + PLACEMENT_STRIDE * k
         injected, truth = inject_twitches(rec, SimConfig(seed=seed, fs_hz=rec.fs_hz, twitch_model=twitch_model,
-                                                         **INJECT, **_intervals(interval_s)))
+                                                         twitch_tilt_scale=tilt_scale, **INJECT,
+                                                         **_intervals(interval_s)))
         tallies.append(score(summarise(injected, run_detector(injected, params), params), truth))
     return row["activity"], stats, tallies
 
 
 def evaluate_ha24(data_dir: Path, params: DetectorParams, fs_hz: float | None, users: set[int],
                   twitch_model: str = "project", interval_s: float | None = None, seeds: int = 1,
-                  jobs: int = 1) -> dict:
+                  jobs: int = 1, tilt_scale: float = 1.0) -> dict:
     """Scores over the clips of ``users``: the pooled tally, one tally per placement seed, and
     per-activity monitored time, false twitches on the untouched clips and injected hits."""
     rows = [row for row in load_manifest(data_dir) if row["user"] in users]
-    work = [(data_dir, row, params, fs_hz, twitch_model, interval_s, seeds) for row in rows]
+    work = [(data_dir, row, params, fs_hz, twitch_model, interval_s, seeds, tilt_scale) for row in rows]
     if jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(_evaluate_clip, work))
@@ -97,13 +98,13 @@ def _intervals(interval_s: float | None) -> dict:
 
 
 def evaluate_sim(params: DetectorParams, fs_hz: float, days: int, hours: float, twitch_model: str = "project",
-                 interval_s: float | None = None) -> dict:
+                 interval_s: float | None = None, tilt_scale: float = 1.0) -> dict:
     tally = Tally()
     monitored = total = 0.0
     for day in range(days):
         cfg = SimConfig(duration_s=hours * 3600, fs_hz=fs_hz, seed=1000 + day, movement_fraction=0.3,
                         episodes_per_hour=20, isolated_per_hour=40, twitch_model=twitch_model,
-                        **_intervals(interval_s))
+                        twitch_tilt_scale=tilt_scale, **_intervals(interval_s))
         rec, truth = simulate(cfg)
         summary = summarise(rec, run_detector(rec, params), params)
         tally.add(score(summary, truth))
@@ -161,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--twitch-interval", type=float, default=None, metavar="S",
                     help="mean onset-to-onset interval inside episodes (default: the model's 0.55 s); "
                          "0.2-0.3 s makes dense, partly fused trains")
+    ap.add_argument("--twitch-tilt", type=float, default=1.0, metavar="X",
+                    help="the project model's twitch tilt times X (default 1): how much twitches that tilt "
+                         "the sensor more than the model assumes cost the motion gate")
     ap.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, metavar="N",
                     help=f"placements of the model twitches per clip, pooled (default {DEFAULT_SEEDS}; "
                          "1 gives the single placement of benchmarks before detector 2.2)")
@@ -169,9 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.seeds < 1 or args.jobs < 1 or args.sim_days < 0 or args.sim_hours <= 0:
         ap.error("--seeds and --jobs must be at least 1, --sim-days at least 0, --sim-hours above 0")
+    if not args.twitch_tilt >= 0 or (args.twitch_tilt != 1.0 and args.twitch_model != "project"):
+        ap.error("--twitch-tilt must be at least 0, and only the project's twitch model tilts")
     params = DetectorParams()
     rates: list[float | None] = list(args.fs) if args.fs else [None]
-    report: dict = {"detector": params.as_dict(), "split": args.split, "twitch_model": args.twitch_model, "runs": []}
+    report: dict = {"detector": params.as_dict(), "split": args.split, "twitch_model": args.twitch_model,
+                    "twitch_tilt_scale": args.twitch_tilt, "runs": []}
+    model_name = args.twitch_model + (f" (tilt x{args.twitch_tilt:g})" if args.twitch_tilt != 1.0 else "")
     have_data = (args.data / "manifest.csv").exists()
     if not have_data:
         print(f"bench accuracy: {args.data} not found; skipping the real-recording part "
@@ -181,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         run: dict = {"fs_hz": fs or "native"}
         if have_data:
             res = evaluate_ha24(args.data, params, fs, SPLITS[args.split], args.twitch_model, args.twitch_interval,
-                                args.seeds, args.jobs)
+                                args.seeds, args.jobs, args.twitch_tilt)
             acts = res["activities"]
             hand = [a for a in acts if a not in STILL_ACTIVITIES]
             hand_hours = sum(acts[a]["duration_s"] for a in hand) / 3600
@@ -196,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             hand_false = sum(acts[a]["false_twitches"] for a in hand)
             run["ha24"]["hand_use_false_twitches_per_hour"] = hand_false / hand_hours
             if not args.json:
-                print_tally(f"HA24 ({args.split} split) + {args.twitch_model} model twitches, "
+                print_tally(f"HA24 ({args.split} split) + {model_name} model twitches, "
                             f"fs {fs or 'native (~104)'} Hz, {args.seeds} placement(s) per clip", res["tally"])
                 if args.seeds > 1:
                     print("  " + spread_line(run["ha24"]["placements"]))
@@ -210,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"false twitches per hour over {hand_hours:.2f} h")
         if args.sim_days:
             sim = evaluate_sim(params, fs or 208.0, args.sim_days, args.sim_hours, args.twitch_model,
-                               args.twitch_interval)
+                               args.twitch_interval, args.twitch_tilt)
             run["simulated"] = tally_dict(sim["tally"])
             run["simulated"]["monitored_fraction"] = sim["monitored_fraction"]
         run["seconds"] = time.perf_counter() - t0

@@ -49,6 +49,9 @@ class SimConfig:
     initial_gravity: tuple[float, float, float] = (0.15, -0.25, 0.95)   # sensor frame, any length
     gyro_bias_dps: tuple[float, float, float] | None = None              # None: random, within ±1
     twitch_model: str = "project"           # or another shape from model.other_shapes (checks only)
+    # The project model's tilt times this (checks only): how much a twitch that tilts the sensor
+    # more than the model assumes costs the motion gate.
+    twitch_tilt_scale: float = 1.0
 
 
 def demo_config(seed: int, **fields) -> SimConfig:
@@ -92,9 +95,12 @@ def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
 
 
 def _add_twitch(accel: np.ndarray, gyro: np.ndarray, rotvec: np.ndarray, start: int,
-                rng: np.random.Generator, peak_g: float, fs_hz: float, model: str = "project") -> TrueTwitch | None:
+                rng: np.random.Generator, peak_g: float, fs_hz: float, model: str = "project",
+                tilt_scale: float = 1.0) -> TrueTwitch | None:
     if model == "project":
         shape = random_shape(rng, peak_g)
+        if tilt_scale != 1.0:
+            shape = replace(shape, tilt_deg=shape.tilt_deg * tilt_scale)
         skin, tilt_rad, tilt_rate = render(shape, fs_hz)
         axis = np.asarray(shape.tilt_axis)
     else:                                   # another model, for generalisation checks (no tilt)
@@ -135,7 +141,7 @@ def _place_twitches(rng: np.random.Generator, cfg: SimConfig, still_s: float, bu
             peak = base_g if kind == "isolated" else float(
                 np.clip(base_g * rng.uniform(0.75, 1.3), *cfg.peak_g_range))
             tw = _add_twitch(accel, gyro, rotvec, start + int(round(onset_s * fs_hz)), rng, peak, fs_hz,
-                             cfg.twitch_model)
+                             cfg.twitch_model, cfg.twitch_tilt_scale)
             if tw is not None:
                 members.append(tw)
         if kind == "episode" and len(members) >= 2:
