@@ -2,8 +2,8 @@
 
 Pipeline per sample: lost samples are held at the last value (and marked); a Butterworth
 band-pass (twitch band) per axis, an RMS envelope whitened by the wearer's own background
-(whitening.py) and a plain one for the gate's transients; hysteresis, refractory
-merging, minimum/maximum duration. Per one-second block: the envelope quantile (for the adaptive
+(whitening.py) and a plain one for the gate's transients (these filters and the gate's input:
+front_end.py); hysteresis, refractory merging, minimum/maximum duration. Per one-second block: the envelope quantile (for the adaptive
 threshold) and stillness (the motion gate), computed on a gate input that is held around
 twitch-band transients so that a twitch's own tilt never counts as movement. A block is
 monitored when it and its neighbours are still, so a twitch is reported once the block after it
@@ -17,14 +17,13 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
 from .calibration import Calibration
-from .chunkfilter import ChunkFilter
 from .events import DetectorOutput, Episode, Span, Twitch
+from .front_end import StreamingFrontEnd, hold
 from . import whitening
-from .params import (DetectorParams, block_still, design, detector_info, envelope_quantile, magnitude, on_off,
-                     sign_changes, threshold_from_baseline, threshold_from_sorted, transient_levels)
+from .params import (DetectorParams, block_still, design, detector_info, envelope_quantile, on_off,
+                     sign_changes, threshold_from_baseline, threshold_from_sorted)
 
 
 @dataclass
@@ -65,11 +64,9 @@ class TwitchDetector:
         self._has_gyro: bool | None = None
         self._hold_a = np.zeros(3)
         self._hold_g = np.zeros(3)
-        self._filters: dict[str, ChunkFilter] | None = None
+        self._front = StreamingFrontEnd(self._d, params)   # filters, envelopes, transients, delays
         self._first_good: int | None = None      # index of the first sample that was not lost
         self._last_lost = -1                     # index of the latest lost sample (start counts)
-        self._last_transient = -(1 << 62)        # index of the latest twitch-band transient
-        self._last_strict = -(1 << 62)           # ... of the latest strict one (not chained to a train)
         # Baseline.
         self._baseline: deque[float] = deque(maxlen=params.baseline_blocks)
         if calibration is not None:
@@ -130,12 +127,13 @@ class TwitchDetector:
         if gyro is not None:
             lost |= ~np.isfinite(gyro).all(axis=1)
         if self._first_good is None and not lost.all():
-            # The first good sample: the filters restart in steady state on it, as if the lost
-            # start had held its value (batch.front_end), so a lost start is no 1 g step.
+            # The first good sample: a new front end starts its filters and delays in steady
+            # state on it, as if the lost start had held its value (batch.front_end), so a lost
+            # start is no 1 g step.
             j = int(np.argmax(~lost))
             out = self._process(accel[:j], None if gyro is None else gyro[:j], lost[:j])
             self._first_good = j + self.samples_seen
-            self._filters = None
+            self._front = StreamingFrontEnd(self._d, self.params)
             self._hold_a = accel[j].copy()
             if gyro is not None:
                 self._hold_g = gyro[j].copy()
@@ -151,26 +149,25 @@ class TwitchDetector:
         if n == 0:
             return out
         i0 = self.samples_seen
-        accel, self._hold_a = _hold(accel, lost, self._hold_a)
+        accel, self._hold_a = hold(accel, lost, self._hold_a)
         if gyro is not None:
-            gyro, self._hold_g = _hold(gyro, lost, self._hold_g)
+            gyro, self._hold_g = hold(gyro, lost, self._hold_g)
         idx = np.arange(i0, i0 + n)
-        band_xyz, late_band, band_g, power_fast, power_slow, covered, low, gyro_late, gyro_covered = \
-            self._front_end(idx, accel, gyro)
-        self._band_hist = np.concatenate((self._band_hist, band_xyz))   # for the rhythm test
+        fe = self._front.process(idx, accel, gyro)
+        self._band_hist = np.concatenate((self._band_hist, fe.band_xyz))   # for the rhythm test
 
         # Lost samples and the warm-up after them (and after the start).
         last_lost = np.maximum.accumulate(np.where(lost, idx, self._last_lost))
         self._last_lost = int(last_lost[-1])
         lostwarm = idx <= last_lost + self._d.warmup_n
 
-        env, slow, thr, quiet, segments = self._blocks(late_band, power_fast, power_slow, covered, low, gyro_late,
-                                             gyro_covered, lostwarm)
+        env, slow, thr, quiet, segments = self._blocks(fe.late_band, fe.power_fast, fe.power_slow, fe.covered,
+                                                       fe.low, fe.gyro_late, fe.gyro_covered, lostwarm)
         self.samples_seen = i0 + n
-        self._find_candidates(i0, band_g, env, slow, thr, segments)
+        self._find_candidates(i0, fe.band_g, env, slow, thr, segments)
         self._decide(out, final=False)
         if self.keep_trace:
-            out.trace = Trace(i0, band_g, env, thr, quiet)
+            out.trace = Trace(i0, fe.band_g, env, thr, quiet)
         return out
 
     def finish(self) -> DetectorOutput:
@@ -189,56 +186,6 @@ class TwitchDetector:
         return out
 
     # ---- stages -------------------------------------------------------------------------
-    def _front_end(self, idx, accel, gyro):
-        d = self._d
-        if self._filters is None:
-            def start(sos, x0):
-                return ChunkFilter(sos, signal.sosfilt_zi(sos)[:, :, None] * x0[None, None, :])
-            self._filters = {
-                "band": start(d.band_sos, accel[0]),
-                "env": ChunkFilter(d.envelope_sos, np.zeros((d.envelope_sos.shape[0], 2, 6))),
-                "slow": ChunkFilter(d.slow_sos, np.zeros((d.slow_sos.shape[0], 2, 6))),
-                "smooth": start(d.smooth_sos, accel[0]),
-                "low": start(d.low_sos, accel[0]),
-            }
-            self._late_a = np.repeat(np.concatenate((accel[:1], accel[:1]), axis=1), d.mask_delay_n, axis=0)
-            self._held_a = accel[0].copy()
-            self._late_b = np.zeros((d.mask_delay_n, 3))
-            self._late_g = None
-            if gyro is not None:
-                self._filters["gyro_slow"] = start(d.gyro_slow_sos, gyro[0])
-                self._late_g = np.repeat(np.concatenate((gyro[:1], gyro[:1]), axis=1), d.mask_delay_n, axis=0)
-        f = self._filters
-        band_xyz = f["band"](accel)
-        band_g = magnitude(band_xyz)
-        # Low-passed products of the axes: the plain envelopes (for the gate's transients) now,
-        # the whitened ones block by block in _blocks.
-        prods = whitening.products(band_xyz)
-        power_fast, power_slow = f["env"](prods), f["slow"](prods)
-        env = whitening.plain_envelope(power_fast)
-        slow = whitening.plain_envelope(power_slow)
-        # Gate input: delayed by mask_delay_n; around transients (a twitch's own tilt) it is held
-        # at the smoothed value from just before, so the hold is neither noise nor the twitch.
-        strict, loose = transient_levels(env, slow, self.params)
-        transient = _chain(strict, loose, idx[0], self._last_transient, d.mask_chain_n)
-        last = np.maximum.accumulate(np.where(transient, idx, self._last_transient))
-        last_strict = np.maximum.accumulate(np.where(strict, idx, self._last_strict))
-        self._last_transient, self._last_strict = int(last[-1]), int(last_strict[-1])
-        covered = idx - last <= d.mask_delay_n + d.mask_hang_n
-        late, self._late_a = _delay(np.concatenate((accel, f["smooth"](accel)), axis=1), self._late_a)
-        late_band, self._late_b = _delay(band_xyz, self._late_b)   # for whitening, on the gate's time axis
-        held, self._held_a = _hold(late[:, 3:], covered, self._held_a)
-        low = f["low"](np.where(covered[:, None], held, late[:, :3]))
-        # Gyro: near any transient only its slow part counts; near a strict one it is left out.
-        gyro_covered = idx - last_strict <= d.mask_delay_n + d.mask_gyro_hang_n
-        late_g = None
-        if gyro is not None:
-            assert self._late_g is not None
-            both, self._late_g = _delay(np.concatenate((gyro, f["gyro_slow"](gyro)), axis=1), self._late_g)
-            near = idx - last <= d.mask_delay_n + d.mask_gyro_hang_n
-            late_g = np.where(near[:, None], both[:, 3:], both[:, :3])
-        return band_xyz, late_band, band_g, power_fast, power_slow, covered, low, late_g, gyro_covered
-
     def _blocks(self, band_xyz, power_fast, power_slow, covered, low, gyro, gyro_covered, lostwarm):
         """Complete blocks: stillness (gate), whitening and baseline. Returns the whitened fast
         and slow envelopes, the per-sample threshold in force and the provisional per-sample
@@ -438,33 +385,6 @@ class TwitchDetector:
         self._episode = []
 
 
-def _chain(strict: np.ndarray, loose: np.ndarray, i0: int, last_before: int, chain_n: int) -> np.ndarray:
-    """Transients: ``strict``, plus each run of ``loose`` that begins within ``chain_n`` samples of
-    the latest transient before it (``last_before``: the latest one of earlier chunks). A run's
-    first sample decides for the whole run (later samples are only nearer a transient: itself)."""
-    out = strict.copy()
-    if not loose.any():
-        return out
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], loose.astype(np.int8), [0]))))
-    strict_at = np.flatnonzero(strict)
-    last_chained = last_before - i0                      # chunk-relative
-    for a, b in zip(edges[::2], edges[1::2]):
-        k = np.searchsorted(strict_at, a) - 1
-        previous = max(last_chained, int(strict_at[k]) if k >= 0 else last_chained)
-        if a - previous <= chain_n:
-            out[a:b] = True
-            last_chained = int(b) - 1
-    return out
-
-
-def _delay(x: np.ndarray, buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` delayed by ``len(buf)`` samples; returns it and the new buffer (the last samples)."""
-    if buf.shape[0] == 0:
-        return x, buf
-    both = np.concatenate((buf, x))
-    return both[:x.shape[0]], both[x.shape[0]:]
-
-
 def _runs(flags: np.ndarray, carried: bool) -> list[tuple[int, int | None]]:
     """Runs of True in ``flags`` as chunk-relative ``(start, end)`` pairs. ``start`` is -1 for
     a run carried in from the previous chunk, ``end`` is None for a run still open at the end."""
@@ -482,12 +402,3 @@ def _join_traces(a: Trace | None, b: Trace | None) -> Trace | None:
     return Trace(a.first_index, *(np.concatenate((getattr(a, f), getattr(b, f)))
                                   for f in ("band_g", "envelope_g", "threshold_g", "quiet")))
 
-
-def _hold(x: np.ndarray, lost: np.ndarray, hold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Replace lost rows by the last good row (``hold`` carries it across chunks)."""
-    if not lost.any():
-        return x, x[-1].copy()
-    idx = np.where(~lost, np.arange(lost.size), -1)
-    last = np.maximum.accumulate(idx)
-    filled = np.where((last >= 0)[:, None], x[np.maximum(last, 0)], hold[None, :])
-    return filled, filled[-1].copy()
