@@ -3,11 +3,12 @@
 Pipeline per sample: lost samples are held at the last value (and marked); a Butterworth
 band-pass (twitch band) per axis, an RMS envelope whitened by the wearer's own background
 (whitening.py) and a plain one for the gate's transients (these filters and the gate's input:
-front_end.py); hysteresis, refractory merging, minimum/maximum duration. Per one-second block: the envelope quantile (for the adaptive
-threshold) and stillness (the motion gate), computed on a gate input that is held around
-twitch-band transients so that a twitch's own tilt never counts as movement. A block is
-monitored when it and its neighbours are still, so a twitch is reported once the block after it
-is complete (1-2 s later). ``batch.detect`` is the separately written reference.
+front_end.py); hysteresis, refractory merging, minimum/maximum duration. Per half-second
+block: the envelope quantile (for the adaptive threshold) and stillness (the motion gate),
+computed on a gate input that is held around twitch-band transients so that a twitch's own
+tilt never counts as movement. A block is monitored when it and its neighbours are still, so a
+twitch is reported once the guard blocks after it are complete (about 2-3 s later).
+``batch.detect`` is the separately written reference.
 """
 
 from __future__ import annotations
