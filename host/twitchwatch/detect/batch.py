@@ -43,9 +43,9 @@ def _filt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     return signal.sosfilt(sos, x, axis=0, zi=signal.sosfilt_zi(sos)[:, :, None] * x[0])[0]
 
 
-def _from(j: int, f, x: np.ndarray) -> np.ndarray:
-    """``f`` (a causal filter started on its input's first row) restarted at row ``j``."""
-    return f(x) if j == 0 else np.concatenate((f(x[:j]), f(x[j:])))
+def _filt_from(sos: np.ndarray, x: np.ndarray, j: int) -> np.ndarray:
+    """:func:`_filt`, started again in steady state at row ``j`` (0: only at the start)."""
+    return _filt(sos, x) if j == 0 else np.concatenate((_filt(sos, x[:j]), _filt(sos, x[j:])))
 
 
 def _delayed(x: np.ndarray, raw: np.ndarray, delay_n: int, j: int) -> np.ndarray:
@@ -68,7 +68,7 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
     # (as the streaming detector does), so the data's start is no step from 0 to 1 g. Before
     # it, zero-filled samples through filters at rest give zeros throughout.
     j = int(np.argmax(~lost)) if not lost.all() else 0
-    band_xyz = _from(j, lambda x: _filt(d.band_sos, x), accel)
+    band_xyz = _filt_from(d.band_sos, accel, j)
     band_g = magnitude(band_xyz)
     # Plain envelopes (fast and slow) find the transients the gate must not see; the detector's
     # own envelopes are whitened, from the same low-pass of the axes' products.
@@ -92,7 +92,7 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
         gyro_slow[t: t + d.mask_delay_n + d.mask_gyro_hang_n + 1] = True
         if strict[t]:
             gyro_covered[t: t + d.mask_delay_n + d.mask_gyro_hang_n + 1] = True
-    smooth = _from(j, lambda x: _filt(d.smooth_sos, x), accel)
+    smooth = _filt_from(d.smooth_sos, accel, j)
     # The covariance for whitening is taken on the same delayed time axis as the gate, so the
     # rise just before a transient is left out with it.
     late_band = np.concatenate((np.zeros((d.mask_delay_n, 3)), band_xyz))[:n]
@@ -100,11 +100,11 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
     late_smooth = _delayed(smooth, accel, d.mask_delay_n, j)
     held = np.concatenate((_forward_fill(late_smooth[:j], covered[:j], first=accel[0]),
                            _forward_fill(late_smooth[j:], covered[j:], first=accel[j])))
-    low = _from(j, lambda x: _filt(d.low_sos, x), np.where(covered[:, None], held, late_raw))
+    low = _filt_from(d.low_sos, np.where(covered[:, None], held, late_raw), j)
     gyro = None
     if gyro_dps is not None:
         g = _forward_fill(gyro_dps, lost)
-        g_slow = _from(j, lambda x: _filt(d.gyro_slow_sos, x), g)
+        g_slow = _filt_from(d.gyro_slow_sos, g, j)
         late_g = _delayed(g, g, d.mask_delay_n, j)
         late_slow = _delayed(g_slow, g, d.mask_delay_n, j)
         gyro = np.where(gyro_slow[:, None], late_slow, late_g)
