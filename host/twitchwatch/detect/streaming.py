@@ -135,9 +135,6 @@ class TwitchDetector:
             out = self._process(accel[:j], None if gyro is None else gyro[:j], lost[:j])
             self._first_good = j + self.samples_seen
             self._front = StreamingFrontEnd(self._d, self.params)
-            self._hold_a = accel[j].copy()
-            if gyro is not None:
-                self._hold_g = gyro[j].copy()
             rest = self._process(accel[j:], None if gyro is None else gyro[j:], lost[j:])
             out.extend(rest)
             out.trace = _join_traces(out.trace, rest.trace)
