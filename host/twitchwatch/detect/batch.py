@@ -14,6 +14,7 @@ from scipy import signal
 from .calibration import Calibration
 from .events import DetectorOutput, Episode, Span, Twitch
 from . import whitening
+from .shape import twitch_shaped
 from .params import (Design, DetectorParams, block_still, design, envelope_quantile, magnitude, on_off,
                      sign_changes, threshold_from_baseline, transient_levels)
 
@@ -211,37 +212,42 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
     monitored = monitored_blocks(fe.block_still, params.gate_guard_blocks + extra, params.gate_settle_blocks + extra)
     bad = ~np.repeat(monitored, d.block_n)[:n]
 
-    # Candidates: hysteresis segments, merged when closer than the refractory time.
-    merged: list[list] = []
-    on, off = on_off(env, slow, thr, params)
-    for onset, offset in _hysteresis_segments(on, off):
-        if merged and merged[-1][1] is not None and onset - merged[-1][1] < d.refractory_n:
-            merged[-1][1] = offset
-        else:
-            merged.append([onset, offset])
-    # A twitch began where the envelope last left the 'off' zone (at most backtrack_n earlier).
-    last_off = np.maximum.accumulate(np.where(off & ~on, np.arange(n), -1))
-    onsets = [max(int(last_off[crossing]) + 1, crossing - d.backtrack_n) for crossing, _ in merged]
-    for i, (crossing, offset) in enumerate(merged):
-        if offset is None:
+    first = _candidates(*on_off(env, slow, thr, params), d)
+    for i, (onset, crossing, offset, on_mask) in enumerate(first):
+        if offset is None or not d.min_twitch_n <= offset - onset <= d.max_twitch_n or bad[onset:offset].any():
             continue
-        onset = onsets[i]
-        if not d.min_twitch_n <= offset - onset <= d.max_twitch_n or bad[onset:offset].any():
-            continue
-        on_mask = np.zeros(offset - crossing, dtype=bool)
-        for a, b in _hysteresis_runs_within(on, off, crossing, offset):
-            on_mask[a - crossing:b - crossing] = True
         values = np.where(on_mask, fe.band_g[crossing:offset], -1.0)
         k = int(np.argmax(values))
         end = min(onset + d.rhythm_n, n)
-        if i + 1 < len(merged):                        # the next twitch is not this one's rhythm
-            end = min(end, onsets[i + 1])
+        if i + 1 < len(first):                         # the next twitch is not this one's rhythm
+            end = min(end, first[i + 1][0])
         window = fe.band_xyz[onset:end]
         level = params.rhythm_level * float(thr[crossing])
         metric = whitening.metric(block_weights[crossing // d.block_n])
         if sign_changes(window, fe.band_xyz[crossing + k], level, metric, d.rhythm_peak_share) > params.rhythm_max_crossings:
             continue                                   # tremor-like, not a twitch
         out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k])))
+
+    # Second chance: bursts that overlap no first-tier candidate at all, found at the lower
+    # tier, count if they have a twitch's shape (shape.py).
+    if params.shape_tier_share > 0:
+        taken_on = np.array([a for a, _, _, _ in first], dtype=np.int64)
+        taken_off = np.array([n if b is None else b for _, _, b, _ in first], dtype=np.int64)
+        second: list[Twitch] = []
+        for onset, crossing, offset, on_mask in _candidates(*on_off(env, slow, thr, params, second=True), d):
+            if offset is None or not d.min_twitch_n <= offset - onset <= d.max_twitch_n or bad[onset:offset].any():
+                continue
+            if slow[crossing] >= params.train_slow_ratio * thr[crossing]:
+                continue                                       # inside a dense train: the main test's rules hold
+            j = int(np.searchsorted(taken_on, offset)) - 1     # the last first-tier one begun before the end
+            if j >= 0 and taken_off[j] > onset:
+                continue
+            values = np.where(on_mask, fe.band_g[crossing:offset], -1.0)
+            k = int(np.argmax(values))
+            if twitch_shaped(fe.band_xyz[onset:offset], fe.band_xyz[crossing + k],
+                             params.shape_min_normal_share, params.shape_min_line_share):
+                second.append(Twitch(onset, offset, crossing + k, float(values[k])))
+        out.twitches = sorted(out.twitches + second, key=lambda tw: tw.onset)
 
     # Episodes: twitches whose gaps are at most episode_gap.
     group: list[Twitch] = []
@@ -255,6 +261,30 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
             group.append(tw)
 
     out.monitored = [Span(a, b) for a, b in _runs(~bad)]
+    return out
+
+
+def _candidates(on: np.ndarray, off: np.ndarray, d: Design) -> list[tuple[int, int, int | None, np.ndarray]]:
+    """Hysteresis segments, merged when closer than the refractory time: per candidate its
+    onset (where the envelope last left the 'off' zone, at most backtrack_n before the
+    crossing), crossing, offset (None if still on at the end) and, from the crossing to the
+    offset, where the hysteresis was on (the peak is looked for only there)."""
+    merged: list[list] = []
+    for onset, offset in _hysteresis_segments(on, off):
+        if merged and merged[-1][1] is not None and onset - merged[-1][1] < d.refractory_n:
+            merged[-1][1] = offset
+        else:
+            merged.append([onset, offset])
+    last_off = np.maximum.accumulate(np.where(off & ~on, np.arange(on.size), -1))
+    out = []
+    for crossing, offset in merged:
+        onset = max(int(last_off[crossing]) + 1, crossing - d.backtrack_n)
+        on_mask = np.zeros(0, dtype=bool)
+        if offset is not None:
+            on_mask = np.zeros(offset - crossing, dtype=bool)
+            for a, b in _hysteresis_runs_within(on, off, crossing, offset):
+                on_mask[a - crossing:b - crossing] = True
+        out.append((onset, crossing, offset, on_mask))
     return out
 
 

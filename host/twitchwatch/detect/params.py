@@ -13,7 +13,7 @@ from scipy import signal
 
 from ..errors import ConfigError
 
-DETECTOR_VERSION = "2.2.1"
+DETECTOR_VERSION = "2.3.0"
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,16 @@ class DetectorParams:
     # failed the test). There swings count only beyond rhythm_peak_share of the twitch's peak too.
     rhythm_peak_share: float = 0.1
     rhythm_peak_share_below_hz: float = 80.0
+    # Second chance (since 2.3): a burst the detector did not take at all, found again at a lower
+    # threshold (shape_tier_share x the threshold, rise over shape_tier_rise_ratio x the slow
+    # envelope), counts if it has a twitch's shape: the skin moved along one line
+    # (shape_min_line_share of the band energy along its main direction) close to the skin
+    # normal, the sensor's z axis (shape_min_normal_share of the peak along z). See shape.py.
+    # shape_tier_share 0 turns it off.
+    shape_tier_share: float = 0.68
+    shape_tier_rise_ratio: float = 1.2
+    shape_min_normal_share: float = 0.6
+    shape_min_line_share: float = 0.95
     # Half-second blocks (since 2.1): a brief movement stands out in its block instead of being
     # averaged over a second, and monitoring stops and resumes closer to a movement.
     block_s: float = 0.5                # the unit of stillness and of the baseline
@@ -144,6 +154,13 @@ class DetectorParams:
             raise ConfigError(f"baseline_quantile must be between 0 and 1, got {self.baseline_quantile}")
         if not 0.0 <= self.fall_ratio < min(self.rise_ratio, self.train_rise_ratio):
             raise ConfigError("need 0 <= fall_ratio < rise_ratio and fall_ratio < train_rise_ratio")
+        if not 0.0 <= self.shape_tier_share <= 1.0:
+            raise ConfigError(f"shape_tier_share must be between 0 (off) and 1, got {self.shape_tier_share}")
+        if not self.fall_ratio < self.shape_tier_rise_ratio:
+            raise ConfigError("need fall_ratio < shape_tier_rise_ratio")
+        for name in ("shape_min_normal_share", "shape_min_line_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
         if not self.train_slow_ratio > 0:
             raise ConfigError(f"train_slow_ratio must be positive, got {self.train_slow_ratio}")
         if self.envelope_hz >= 0.45 * fs_hz:
@@ -270,10 +287,16 @@ def magnitude(x: np.ndarray) -> np.ndarray:
     return np.sqrt(np.sum(x * x, axis=1))
 
 
-def on_off(env: np.ndarray, slow: np.ndarray, thr: np.ndarray, params: DetectorParams) -> tuple[np.ndarray, np.ndarray]:
-    """Where a twitch may start (``on``) and where one must end (``off``); never both."""
+def on_off(env: np.ndarray, slow: np.ndarray, thr: np.ndarray, params: DetectorParams,
+           second: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Where a twitch may start (``on``) and where one must end (``off``); never both.
+    ``second``: the second-chance tier's levels (``shape_tier_*``)."""
+    rise = params.rise_ratio
+    if second:
+        thr = thr * params.shape_tier_share
+        rise = params.shape_tier_rise_ratio
     in_train = slow >= params.train_slow_ratio * thr
-    on = (env >= thr) & (env >= np.where(in_train, min(params.train_rise_ratio, params.rise_ratio), params.rise_ratio) * slow)
+    on = (env >= thr) & (env >= np.where(in_train, min(params.train_rise_ratio, rise), rise) * slow)
     off = (env < params.release_ratio * thr) | (env < params.fall_ratio * slow)
     return on, off
 

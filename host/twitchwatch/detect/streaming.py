@@ -13,18 +13,20 @@ twitch is reported once the guard blocks after it are complete (about 2-3 s late
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, insort
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 from .calibration import Calibration
+from .candidates import Candidate, CandidateFinder
 from .events import DetectorOutput, Episode, Span, Twitch
 from .front_end import StreamingFrontEnd, hold
+from .shape import twitch_shaped
 from . import whitening
-from .params import (DetectorParams, block_still, design, detector_info, envelope_quantile, on_off,
-                     sign_changes, threshold_from_baseline, threshold_from_sorted)
+from .params import (DetectorParams, block_still, design, detector_info, envelope_quantile, sign_changes,
+                     threshold_from_baseline, threshold_from_sorted)
 
 
 @dataclass
@@ -36,17 +38,6 @@ class Trace:
     envelope_g: np.ndarray
     threshold_g: np.ndarray
     quiet: np.ndarray           # provisional: no loss or warm-up, and the last complete block was still
-
-
-@dataclass
-class _Candidate:
-    onset: int
-    offset: int | None          # None while the envelope is still above the release level
-    peak: int
-    peak_g: float
-    threshold_g: float          # in force at onset
-    metric: np.ndarray          # whitening in force at onset (3x3)
-    next_onset: int | None = None   # onset of the candidate after this one, once it has begun
 
 
 class TwitchDetector:
@@ -86,12 +77,12 @@ class TwitchDetector:
         self._mon_done = 0
         self._spanned = 0                        # blocks already turned into spans
         self._last_still = False
-        # Hysteresis and candidates.
-        self._on = False
-        self._last_off = -1                      # index of the latest sample in the 'off' zone
-        self._cand: _Candidate | None = None
-        self._to_confirm: list[_Candidate] = []
-        self._previous: _Candidate | None = None   # the latest candidate begun (for next_onset)
+        # Candidates of the main test and of the second chance (shape.py), complete but not yet
+        # decided, and the main test's candidates a second-chance one must not overlap.
+        self._first = CandidateFinder(self._d, params)
+        self._second = CandidateFinder(self._d, params, second=True) if params.shape_tier_share > 0 else None
+        self._to_confirm: list[tuple[Candidate, bool]] = []     # (candidate, from the second chance)
+        self._taken: deque[tuple[int, int]] = deque()           # (onset, offset) of main-test candidates
         self._span_start: int | None = None
         self._episode: list[Twitch] = []
         self._band_hist = np.zeros((0, 3))       # band-passed samples from _band_base on
@@ -162,7 +153,9 @@ class TwitchDetector:
         env, slow, thr, quiet, segments = self._blocks(fe.late_band, fe.power_fast, fe.power_slow, fe.covered,
                                                        fe.low, fe.gyro_late, fe.gyro_covered, lostwarm)
         self.samples_seen = i0 + n
-        self._find_candidates(i0, fe.band_g, env, slow, thr, segments)
+        self._complete(self._first.feed(i0, fe.band_g, env, slow, thr, segments), second=False)
+        if self._second is not None:
+            self._complete(self._second.feed(i0, fe.band_g, env, slow, thr, segments), second=True)
         self._decide(out, final=False)
         if self.keep_trace:
             out.trace = Trace(i0, fe.band_g, env, thr, quiet)
@@ -171,9 +164,12 @@ class TwitchDetector:
     def finish(self) -> DetectorOutput:
         """Close the stream: decide everything still pending (the last, partial block included)."""
         out = DetectorOutput()
-        if self._cand is not None and self._cand.offset is not None:
-            self._finalize(self._cand)
-        self._cand = None                    # a twitch still rising at the end is incomplete
+        done, rising = self._first.close()    # a twitch still rising at the end is incomplete,
+        self._complete(done, second=False)
+        if rising is not None:                # ... but a second-chance one must not overlap it
+            self._taken.append((rising.onset, self.samples_seen))
+        if self._second is not None:
+            self._complete(self._second.close()[0], second=True)
         if self._open and self._open["env"].size:
             o = self._open
             still = block_still(o["low"][None], None if o["gyro"] is None else o["gyro"][None], o["gcov"][None],
@@ -249,54 +245,17 @@ class TwitchDetector:
         if len(self._sorted) >= self.params.baseline_min_blocks:
             self.threshold_g = threshold_from_sorted(self.params, self._sorted)
 
-    def _find_candidates(self, i0: int, band_g: np.ndarray, env: np.ndarray, slow: np.ndarray,
-                         thr: np.ndarray, segments: list[tuple[int, np.ndarray]]) -> None:
-        """Hysteresis on the envelope, then refractory merging into candidate twitches."""
-        n = env.size
-        starts = [start for start, _ in segments]       # where each whitening in force begins
-        on_mask, off_mask = on_off(env, slow, thr, self.params)
-        code = np.where(on_mask, 1, np.where(off_mask, 0, -1))
-        last = np.maximum.accumulate(np.where(code >= 0, np.arange(n), -1))
-        on = np.where(last >= 0, code[np.maximum(last, 0)] == 1, self._on)
-        # The twitch began where the envelope last left the 'off' zone (at most backtrack_n
-        # before it crossed the threshold): the crossing itself lags the start.
-        last_off = np.maximum.accumulate(np.where(code == 0, np.arange(i0, i0 + n), self._last_off))
-        self._last_off = int(last_off[-1])
-        carried = self._on
-        self._on = bool(on[-1])
-        for a, b in _runs(on, carried):
-            cand = self._cand
-            if a >= 0:                                   # an on-run starts in this chunk
-                crossing = i0 + a
-                if cand is not None and cand.offset is not None and crossing - cand.offset < self._d.refractory_n:
-                    cand.offset = None                   # a re-crossing: same twitch
-                else:
-                    if cand is not None and cand.offset is not None:
-                        self._finalize(cand)
-                    onset = max(int(last_off[a]) + 1, crossing - self._d.backtrack_n)
-                    if self._previous is not None:
-                        self._previous.next_onset = onset
-                    w = segments[bisect_right(starts, a) - 1][1]
-                    cand = self._cand = self._previous = _Candidate(onset, None, crossing, -1.0, float(thr[a]),
-                                                                    whitening.metric(w))
-            assert cand is not None
-            lo, stop = max(a, 0), (n if b is None else b)
-            if stop > lo:
-                k = lo + int(np.argmax(band_g[lo:stop]))
-                if band_g[k] > cand.peak_g:
-                    cand.peak, cand.peak_g = i0 + k, float(band_g[k])
-            if b is not None:
-                cand.offset = i0 + b
-        cand = self._cand
-        if cand is not None and cand.offset is not None and self.samples_seen >= cand.offset + self._d.refractory_n:
-            self._finalize(cand)
-            self._cand = None
-
-    def _finalize(self, cand: _Candidate) -> None:
-        assert cand.offset is not None
-        length = cand.offset - cand.onset
-        if self._d.min_twitch_n <= length <= self._d.max_twitch_n:
-            self._to_confirm.append(cand)
+    def _complete(self, cands: list[Candidate], second: bool) -> None:
+        """Queue complete candidates of a plausible length for the decision; remember the main
+        test's (all of them) for the second chance's overlap test."""
+        for cand in cands:
+            assert cand.offset is not None
+            if not second:
+                self._taken.append((cand.onset, cand.offset))
+            if second and cand.in_train:
+                continue                     # inside a dense train the main test's rules hold
+            if self._d.min_twitch_n <= cand.offset - cand.onset <= self._d.max_twitch_n:
+                insort(self._to_confirm, (cand, second), key=lambda item: item[0].onset)
 
     def _decide(self, out: DetectorOutput, final: bool) -> None:
         """Decide monitored blocks, then confirm twitches and emit spans up to that frontier."""
@@ -311,17 +270,22 @@ class TwitchDetector:
         self._mon_done = max(self._mon_done, upto)
         frontier = self.samples_seen if final else min(upto * d.block_n, self.samples_seen)
 
-        keep = []
-        for cand in self._to_confirm:
+        # In onset order: a candidate waits for any earlier one (of either test) still undecided.
+        opened = [f.open.onset for f in (self._first, self._second) if f is not None and f.open is not None]
+        barrier = min(opened, default=self.samples_seen + 1)
+        decided = 0
+        for cand, second in self._to_confirm:
             assert cand.offset is not None
-            if cand.offset > frontier or (not final and cand.onset + d.rhythm_n > self.samples_seen):
-                keep.append(cand)
-                continue
+            if cand.onset >= barrier or cand.offset > frontier or not (final or self._knowable(cand, second)):
+                break
+            decided += 1
             first, last = cand.onset // d.block_n, (cand.offset - 1) // d.block_n
             assert first >= self._mon_base and cand.onset >= self._band_base
-            if all(self._mon[first - self._mon_base:last + 1 - self._mon_base]) and self._steady(cand):
+            if not all(self._mon[first - self._mon_base:last + 1 - self._mon_base]):
+                continue
+            if self._second_chance(cand) if second else self._steady(cand):
                 self._add_twitch(out, Twitch(cand.onset, cand.offset, cand.peak, cand.peak_g))
-        self._to_confirm = keep
+        del self._to_confirm[:decided]
         ep = self._episode
         if ep and (final or frontier > ep[-1].offset + d.episode_gap_n + d.max_twitch_n + d.refractory_n):
             self._close_episode(out)
@@ -340,8 +304,10 @@ class TwitchDetector:
             self._span_start = None
 
         # Forget flags no pending decision can read.
-        pending = [c.onset for c in self._to_confirm] + ([self._cand.onset] if self._cand else [])
+        pending = [c.onset for c, _ in self._to_confirm] + opened
         band_from = min([self.samples_seen - d.backtrack_n] + pending)
+        while self._taken and self._taken[0][1] <= band_from:
+            self._taken.popleft()
         if band_from > self._band_base:
             self._band_hist = self._band_hist[band_from - self._band_base:]
             self._band_base = band_from
@@ -357,7 +323,31 @@ class TwitchDetector:
             del self._still[:drop]
             self._still_base += drop
 
-    def _steady(self, cand: _Candidate) -> bool:
+    def _knowable(self, cand: Candidate, second: bool) -> bool:
+        """Whether the samples a decision reads have all arrived: the rhythm window (main test),
+        or every main-test candidate that could overlap (second chance: a later one's onset lies
+        at most backtrack_n before its crossing, and the one under way must have ended before)."""
+        if not second:
+            return cand.onset + self._d.rhythm_n <= self.samples_seen
+        assert cand.offset is not None
+        if cand.offset + self._d.backtrack_n > self.samples_seen:
+            return False
+        o = self._first.open
+        return o is None or o.onset >= cand.offset or o.offset is None or o.offset > cand.onset
+
+    def _second_chance(self, cand: Candidate) -> bool:
+        """A second-chance candidate counts if no main-test candidate overlaps it and it has a
+        twitch's shape (shape.py)."""
+        assert cand.offset is not None
+        o = self._first.open
+        spans = list(self._taken) + ([(o.onset, o.offset if o.offset is not None else self.samples_seen)] if o else [])
+        if any(a < cand.offset and cand.onset < b for a, b in spans):
+            return False
+        base = self._band_base
+        return twitch_shaped(self._band_hist[cand.onset - base:cand.offset - base], self._band_hist[cand.peak - base],
+                             self.params.shape_min_normal_share, self.params.shape_min_line_share)
+
+    def _steady(self, cand: Candidate) -> bool:
         """The rhythm test: not a tremor-like oscillation (see DetectorParams.rhythm_*)."""
         base = self._band_base
         end = min(cand.onset + self._d.rhythm_n, self.samples_seen)
@@ -381,16 +371,6 @@ class TwitchDetector:
             out.episodes.append(Episode(ep[0].onset, ep[-1].offset, tuple(t.onset for t in ep),
                                         max(t.peak_g for t in ep)))
         self._episode = []
-
-
-def _runs(flags: np.ndarray, carried: bool) -> list[tuple[int, int | None]]:
-    """Runs of True in ``flags`` as chunk-relative ``(start, end)`` pairs. ``start`` is -1 for
-    a run carried in from the previous chunk, ``end`` is None for a run still open at the end."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([carried], flags, [False])).astype(np.int8)))
-    if carried:
-        edges = np.concatenate(([-1], edges))
-    n = flags.size
-    return [(int(a), None if b == n else int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def _join_traces(a: Trace | None, b: Trace | None) -> Trace | None:
