@@ -228,13 +228,15 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
             continue                                   # tremor-like, not a twitch
         out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k])))
 
-    # Second chance: bursts that overlap no first-tier candidate at all, found at the lower
-    # tier, count if they have a twitch's shape (shape.py).
+    # Second chance (shape.py): bursts that overlap no first-tier candidate at all, found at the
+    # lower tier outside dense trains, count if they have a twitch's shape and pass the rhythm
+    # test at the tier's own level.
     if params.shape_tier_share > 0:
         taken_on = np.array([a for a, _, _, _ in first], dtype=np.int64)
         taken_off = np.array([n if b is None else b for _, _, b, _ in first], dtype=np.int64)
         second: list[Twitch] = []
-        for onset, crossing, offset, on_mask in _candidates(*on_off(env, slow, thr, params, second=True), d):
+        found = _candidates(*on_off(env, slow, thr, params, second=True), d)
+        for i, (onset, crossing, offset, on_mask) in enumerate(found):
             if offset is None or not d.min_twitch_n <= offset - onset <= d.max_twitch_n or bad[onset:offset].any():
                 continue
             if slow[crossing] >= params.train_slow_ratio * thr[crossing]:
@@ -244,9 +246,18 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
                 continue
             values = np.where(on_mask, fe.band_g[crossing:offset], -1.0)
             k = int(np.argmax(values))
-            if twitch_shaped(fe.band_xyz[onset:offset], fe.band_xyz[crossing + k],
-                             params.shape_min_normal_share, params.shape_min_line_share):
-                second.append(Twitch(onset, offset, crossing + k, float(values[k])))
+            peak_xyz = fe.band_xyz[crossing + k]
+            if not twitch_shaped(fe.band_xyz[onset:offset], peak_xyz, params.shape_min_normal_share,
+                                 params.shape_min_line_share):
+                continue
+            end = min(onset + d.rhythm_n, n)
+            if i + 1 < len(found):
+                end = min(end, found[i + 1][0])
+            level = params.rhythm_level * params.shape_tier_share * float(thr[crossing])
+            metric = whitening.metric(block_weights[crossing // d.block_n])
+            if sign_changes(fe.band_xyz[onset:end], peak_xyz, level, metric, d.rhythm_peak_share) > params.rhythm_max_crossings:
+                continue                                       # tremor-like (the tier's own level)
+            second.append(Twitch(onset, offset, crossing + k, float(values[k])))
         out.twitches = sorted(out.twitches + second, key=lambda tw: tw.onset)
 
     # Episodes: twitches whose gaps are at most episode_gap.

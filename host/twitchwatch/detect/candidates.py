@@ -22,7 +22,7 @@ class Candidate:
     offset: int | None          # None while the envelope is still above the release level
     peak: int
     peak_g: float
-    threshold_g: float          # in force at onset
+    threshold_g: float          # the tier's threshold in force at the crossing
     metric: np.ndarray          # whitening in force at onset (3x3)
     next_onset: int | None = None   # onset of the candidate after this one, once it has begun
     in_train: bool = False      # crossed inside a dense train (slow envelope over train_slow_ratio x threshold)
@@ -68,7 +68,8 @@ class CandidateFinder:
                         self._previous.next_onset = onset
                     w = segments[bisect_right(starts, a) - 1][1]
                     in_train = bool(slow[a] >= self._params.train_slow_ratio * thr[a])
-                    cand = self.open = self._previous = Candidate(onset, None, crossing, -1.0, float(thr[a]),
+                    level = self._params.shape_tier_share * float(thr[a]) if self._second else float(thr[a])
+                    cand = self.open = self._previous = Candidate(onset, None, crossing, -1.0, level,
                                                                   whitening.metric(w), in_train=in_train)
             assert cand is not None
             lo, stop = max(a, 0), (n if b is None else b)

@@ -324,20 +324,20 @@ class TwitchDetector:
             self._still_base += drop
 
     def _knowable(self, cand: Candidate, second: bool) -> bool:
-        """Whether the samples a decision reads have all arrived: the rhythm window (main test),
-        or every main-test candidate that could overlap (second chance: a later one's onset lies
-        at most backtrack_n before its crossing, and the one under way must have ended before)."""
+        """Whether the samples a decision reads have all arrived: the rhythm window, and for the
+        second chance every main-test candidate that could overlap (a later one's onset lies at
+        most backtrack_n before its crossing; the one under way must have ended before it)."""
         if not second:
             return cand.onset + self._d.rhythm_n <= self.samples_seen
         assert cand.offset is not None
-        if cand.offset + self._d.backtrack_n > self.samples_seen:
+        if max(cand.offset + self._d.backtrack_n, cand.onset + self._d.rhythm_n) > self.samples_seen:
             return False
         o = self._first.open
         return o is None or o.onset >= cand.offset or o.offset is None or o.offset > cand.onset
 
     def _second_chance(self, cand: Candidate) -> bool:
-        """A second-chance candidate counts if no main-test candidate overlaps it and it has a
-        twitch's shape (shape.py)."""
+        """A second-chance candidate counts if no main-test candidate overlaps it, it has a
+        twitch's shape (shape.py) and it passes the rhythm test (at the tier's level)."""
         assert cand.offset is not None
         o = self._first.open
         spans = list(self._taken) + ([(o.onset, o.offset if o.offset is not None else self.samples_seen)] if o else [])
@@ -345,7 +345,7 @@ class TwitchDetector:
             return False
         base = self._band_base
         return twitch_shaped(self._band_hist[cand.onset - base:cand.offset - base], self._band_hist[cand.peak - base],
-                             self.params.shape_min_normal_share, self.params.shape_min_line_share)
+                             self.params.shape_min_normal_share, self.params.shape_min_line_share) and self._steady(cand)
 
     def _steady(self, cand: Candidate) -> bool:
         """The rhythm test: not a tremor-like oscillation (see DetectorParams.rhythm_*)."""
