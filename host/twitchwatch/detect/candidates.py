@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import whitening
 from .params import Design, DetectorParams, on_off
 
 
@@ -23,7 +22,7 @@ class Candidate:
     peak: int
     peak_g: float
     threshold_g: float          # the tier's threshold in force at the crossing
-    metric: np.ndarray          # whitening in force at onset (3x3)
+    weights: np.ndarray         # whitening in force at the crossing (whitening.metric makes it 3x3)
     next_onset: int | None = None   # onset of the candidate after this one, once it has begun
     in_train: bool = False      # crossed inside a dense train (slow envelope over train_slow_ratio x threshold)
 
@@ -33,8 +32,8 @@ class CandidateFinder:
         self._d = d
         self._params = params
         self._second = second
-        self._on = False
-        self._last_off = -1                      # index of the latest sample in the 'off' zone
+        self._last_on = -1                       # index of the latest sample in the 'on' zone
+        self._last_off = -1                      # ... and in the 'off' zone
         self.open: Candidate | None = None       # the candidate under way (or waiting out the refractory time)
         self._previous: Candidate | None = None  # the latest candidate begun (for next_onset)
 
@@ -44,16 +43,16 @@ class CandidateFinder:
         done: list[Candidate] = []
         n = env.size
         starts = [start for start, _ in segments]       # where each whitening in force begins
-        on_mask, off_mask = on_off(env, slow, thr, self._params, second=self._second)
-        code = np.where(on_mask, 1, np.where(off_mask, 0, -1))
-        last = np.maximum.accumulate(np.where(code >= 0, np.arange(n), -1))
-        on = np.where(last >= 0, code[np.maximum(last, 0)] == 1, self._on)
-        # The twitch began where the envelope last left the 'off' zone (at most backtrack_n
-        # before it crossed the threshold): the crossing itself lags the start.
-        last_off = np.maximum.accumulate(np.where(code == 0, np.arange(i0, i0 + n), self._last_off))
-        self._last_off = int(last_off[-1])
-        carried = self._on
-        self._on = bool(on[-1])
+        on_mask, off_mask = on_off(env, slow, thr, self._params, second=self._second)   # never both
+        # Hysteresis: on where the latest sample in the 'on' zone is later than the latest in the
+        # 'off' zone. The twitch began where the envelope last left the 'off' zone (at most
+        # backtrack_n before it crossed the threshold): the crossing itself lags the start.
+        idx = np.arange(i0, i0 + n)
+        last_on = np.maximum.accumulate(np.where(on_mask, idx, self._last_on))
+        last_off = np.maximum.accumulate(np.where(off_mask, idx, self._last_off))
+        on = last_on > last_off
+        carried = self._last_on > self._last_off
+        self._last_on, self._last_off = int(last_on[-1]), int(last_off[-1])
         for a, b in _runs(on, carried):
             cand = self.open
             if a >= 0:                                   # an on-run starts in this chunk
@@ -69,12 +68,12 @@ class CandidateFinder:
                     w = segments[bisect_right(starts, a) - 1][1]
                     in_train = bool(slow[a] >= self._params.train_slow_ratio * thr[a])
                     level = self._params.shape_tier_share * float(thr[a]) if self._second else float(thr[a])
-                    cand = self.open = self._previous = Candidate(onset, None, crossing, -1.0, level,
-                                                                  whitening.metric(w), in_train=in_train)
+                    cand = self.open = self._previous = Candidate(onset, None, crossing, -1.0, level, w,
+                                                                  in_train=in_train)
             assert cand is not None
             lo, stop = max(a, 0), (n if b is None else b)
             if stop > lo:
-                k = lo + int(np.argmax(band_g[lo:stop]))
+                k = lo + int(band_g[lo:stop].argmax())
                 if band_g[k] > cand.peak_g:
                     cand.peak, cand.peak_g = i0 + k, float(band_g[k])
             if b is not None:

@@ -355,7 +355,8 @@ class TwitchDetector:
             end = min(end, cand.next_onset)
         window = self._band_hist[cand.onset - base:end - base]
         level = self.params.rhythm_level * cand.threshold_g
-        return (sign_changes(window, self._band_hist[cand.peak - base], level, cand.metric, self._d.rhythm_peak_share)
+        metric = whitening.metric(cand.weights)
+        return (sign_changes(window, self._band_hist[cand.peak - base], level, metric, self._d.rhythm_peak_share)
                 <= self.params.rhythm_max_crossings)
 
     def _add_twitch(self, out: DetectorOutput, tw: Twitch) -> None:
