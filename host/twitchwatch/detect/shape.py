@@ -4,7 +4,8 @@ A twitch is one muscle bulging and relaxing under the sensor, so the skin moves 
 along one line, close to the skin normal: the sensor's z axis when it lies flat on the skin (as
 the build guide mounts it). Much of a resting hand's background in the twitch band is not like
 that: on the tuning recordings, bursts of a small twitch's size had a median of 0.26 of their
-peak along z and 0.83 of their energy along one line; model twitches had 0.9 and 0.99.
+peak along z and 0.83 of their energy along one line; the model twitches that only a lower
+threshold finds had medians of 0.89 and 0.95 (docs/detector.md, step 6).
 
 The test only ever adds bursts the main test passed over; it never removes a twitch. A twitch
 that moves the skin some other way (a sensor worn on its side, a tendon pulling sideways) is

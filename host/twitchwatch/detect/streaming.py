@@ -3,7 +3,8 @@
 Pipeline per sample: lost samples are held at the last value (and marked); a Butterworth
 band-pass (twitch band) per axis, an RMS envelope whitened by the wearer's own background
 (whitening.py) and a plain one for the gate's transients (these filters and the gate's input:
-front_end.py); hysteresis, refractory merging, minimum/maximum duration. Per half-second
+front_end.py); hysteresis, refractory merging (candidates.py), minimum/maximum duration, the
+rhythm test, and a second chance for small bursts shaped like a twitch (shape.py). Per half-second
 block: the envelope quantile (for the adaptive threshold) and stillness (the motion gate),
 computed on a gate input that is held around twitch-band transients so that a twitch's own
 tilt never counts as movement. A block is monitored when it and its neighbours are still, so a
@@ -283,7 +284,8 @@ class TwitchDetector:
             assert first >= self._mon_base and cand.onset >= self._band_base
             if not all(self._mon[first - self._mon_base:last + 1 - self._mon_base]):
                 continue
-            if self._second_chance(cand) if second else self._steady(cand):
+            counts = self._second_chance(cand) if second else self._steady(cand)
+            if counts:
                 self._add_twitch(out, Twitch(cand.onset, cand.offset, cand.peak, cand.peak_g))
         del self._to_confirm[:decided]
         ep = self._episode
@@ -339,13 +341,17 @@ class TwitchDetector:
         """A second-chance candidate counts if no main-test candidate overlaps it, it has a
         twitch's shape (shape.py) and it passes the rhythm test (at the tier's level)."""
         assert cand.offset is not None
+        spans = list(self._taken)
         o = self._first.open
-        spans = list(self._taken) + ([(o.onset, o.offset if o.offset is not None else self.samples_seen)] if o else [])
+        if o is not None:                   # under way: it lasts at least until now
+            spans.append((o.onset, self.samples_seen if o.offset is None else o.offset))
         if any(a < cand.offset and cand.onset < b for a, b in spans):
             return False
         base = self._band_base
-        return twitch_shaped(self._band_hist[cand.onset - base:cand.offset - base], self._band_hist[cand.peak - base],
-                             self.params.shape_min_normal_share, self.params.shape_min_line_share) and self._steady(cand)
+        window = self._band_hist[cand.onset - base:cand.offset - base]
+        shaped = twitch_shaped(window, self._band_hist[cand.peak - base], self.params.shape_min_normal_share,
+                               self.params.shape_min_line_share)
+        return shaped and self._steady(cand)
 
     def _steady(self, cand: Candidate) -> bool:
         """The rhythm test: not a tremor-like oscillation (see DetectorParams.rhythm_*)."""
