@@ -14,7 +14,7 @@ from scipy import signal
 from .calibration import Calibration
 from .events import DetectorOutput, Episode, Span, Twitch
 from . import whitening
-from .shape import twitch_shaped
+from .shape import twitch_shaped, untwitch_like
 from .params import (Design, DetectorParams, block_still, design, envelope_quantile, magnitude, on_off,
                      sign_changes, threshold_from_baseline, transient_levels)
 
@@ -226,6 +226,9 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
         metric = whitening.metric(block_weights[crossing // d.block_n])
         if sign_changes(window, fe.band_xyz[crossing + k], level, metric, d.rhythm_peak_share) > params.rhythm_max_crossings:
             continue                                   # tremor-like, not a twitch
+        if untwitch_like(fe.band_xyz[onset:offset], fe.band_xyz[crossing + k], params.shape_veto_line_share,
+                         params.shape_veto_normal_share):
+            continue                                   # moved the skin as no twitch does
         out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k])))
 
     # Second chance (shape.py): bursts that overlap no first-tier candidate at all, found at the

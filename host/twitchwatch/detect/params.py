@@ -69,16 +69,21 @@ class DetectorParams:
     # failed the test). There swings count only beyond rhythm_peak_share of the twitch's peak too.
     rhythm_peak_share: float = 0.1
     rhythm_peak_share_below_hz: float = 80.0
-    # Second chance (since 2.3): a burst the detector did not take at all, found again at a lower
-    # threshold (shape_tier_share x the threshold, rise over shape_tier_rise_ratio x the slow
-    # envelope), counts if it has a twitch's shape: the skin moved along one line
-    # (shape_min_line_share of the band energy along its main direction) close to the skin
-    # normal, the sensor's z axis (shape_min_normal_share of the peak along z). See shape.py.
+    # Shape (since 2.3, shape.py): a twitch moves the skin along one line, close to the skin
+    # normal (the sensor's z axis). Second chance: a burst the main test did not take at all,
+    # found again at a lower threshold (shape_tier_share x the threshold, rise over
+    # shape_tier_rise_ratio x the slow envelope), counts if it has that shape: shape_min_line_share
+    # of its band energy along its main direction and shape_min_normal_share of its peak along z.
     # shape_tier_share 0 turns it off.
     shape_tier_share: float = 0.68
     shape_tier_rise_ratio: float = 1.2
     shape_min_normal_share: float = 0.6
     shape_min_line_share: float = 0.95
+    # ... and the other way round: a burst the main test took does not count if it moved the skin
+    # neither along one line (under shape_veto_line_share of its energy) nor along z (under
+    # shape_veto_normal_share of its peak). shape_veto_line_share 0 turns it off.
+    shape_veto_line_share: float = 0.9
+    shape_veto_normal_share: float = 0.5
     # Half-second blocks (since 2.1): a brief movement stands out in its block instead of being
     # averaged over a second, and monitoring stops and resumes closer to a movement.
     block_s: float = 0.5                # the unit of stillness and of the baseline
@@ -158,7 +163,7 @@ class DetectorParams:
             raise ConfigError(f"shape_tier_share must be between 0 (off) and 1, got {self.shape_tier_share}")
         if not self.fall_ratio < self.shape_tier_rise_ratio:
             raise ConfigError("need fall_ratio < shape_tier_rise_ratio")
-        for name in ("shape_min_normal_share", "shape_min_line_share"):
+        for name in ("shape_min_normal_share", "shape_min_line_share", "shape_veto_line_share", "shape_veto_normal_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
         if not self.train_slow_ratio > 0:

@@ -33,3 +33,10 @@ def twitch_shaped(window_xyz: np.ndarray, peak_xyz: np.ndarray, min_normal_share
                   min_line_share: float) -> bool:
     normal, line = shape_shares(window_xyz, peak_xyz)
     return normal >= min_normal_share and line >= min_line_share
+
+
+def untwitch_like(window_xyz: np.ndarray, peak_xyz: np.ndarray, max_line_share: float,
+                  max_normal_share: float) -> bool:
+    """Neither along one line nor along the skin normal: not how a twitch moves the skin."""
+    normal, line = shape_shares(window_xyz, peak_xyz)
+    return line < max_line_share and normal < max_normal_share

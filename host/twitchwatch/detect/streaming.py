@@ -24,7 +24,7 @@ from .calibration import Calibration
 from .candidates import Candidate, CandidateFinder
 from .events import DetectorOutput, Episode, Span, Twitch
 from .front_end import StreamingFrontEnd, hold
-from .shape import twitch_shaped
+from .shape import twitch_shaped, untwitch_like
 from . import whitening
 from .params import (DetectorParams, block_still, design, detector_info, envelope_quantile, sign_changes,
                      threshold_from_baseline, threshold_from_sorted)
@@ -284,7 +284,7 @@ class TwitchDetector:
             assert first >= self._mon_base and cand.onset >= self._band_base
             if not all(self._mon[first - self._mon_base:last + 1 - self._mon_base]):
                 continue
-            counts = self._second_chance(cand) if second else self._steady(cand)
+            counts = self._second_chance(cand) if second else (self._steady(cand) and not self._vetoed(cand))
             if counts:
                 self._add_twitch(out, Twitch(cand.onset, cand.offset, cand.peak, cand.peak_g))
         del self._to_confirm[:decided]
@@ -352,6 +352,13 @@ class TwitchDetector:
         shaped = twitch_shaped(window, self._band_hist[cand.peak - base], self.params.shape_min_normal_share,
                                self.params.shape_min_line_share)
         return shaped and self._steady(cand)
+
+    def _vetoed(self, cand: Candidate) -> bool:
+        """A main-test candidate that moved the skin as no twitch does (shape.py)."""
+        assert cand.offset is not None
+        base = self._band_base
+        return untwitch_like(self._band_hist[cand.onset - base:cand.offset - base], self._band_hist[cand.peak - base],
+                             self.params.shape_veto_line_share, self.params.shape_veto_normal_share)
 
     def _steady(self, cand: Candidate) -> bool:
         """The rhythm test: not a tremor-like oscillation (see DetectorParams.rhythm_*)."""
