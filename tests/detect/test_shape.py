@@ -1,6 +1,7 @@
-"""The second chance (detector 2.3, shape.py): a burst the main test did not take at all counts
-if, found again at the lower tier, it moved the skin along one line close to the skin normal
-(the sensor's z axis). It only ever adds twitches the main test passed over."""
+"""Shape (detector 2.3, shape.py). The second chance: a burst the main test did not take at all
+counts if, found again at the lower tier, it moved the skin along one line close to the skin
+normal (the sensor's z axis). The veto: a burst the main test took does not count if it moved
+the skin neither along one line nor along z."""
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from twitchwatch.model.twitch import TwitchShape, render
 from detect_helpers import FS, still_background
 
 OFF = DetectorParams(shape_tier_share=0.0)
+NO_VETO = DetectorParams(shape_veto_line_share=0.0)
 NORMAL = (0.1, 0.1, 1.0)        # close to the skin normal (sensor z)
 IN_PLANE = (1.0, 0.2, 0.1)      # along the skin
 
@@ -92,6 +94,33 @@ def test_a_small_tremor_burst_fails_the_second_chances_rhythm_test():
     assert detect(accel, gyro, FS, DetectorParams()).twitches == []
 
 
+def _two_way_burst(peak_a, dir_a, peak_b, dir_b, lag_s=0.04):
+    accel, gyro = still_background(40.0)
+    add_small_twitch(accel, 20.0, peak_a, dir_a)
+    add_small_twitch(accel, 20.0 + lag_s, peak_b, dir_b)
+    return accel, gyro
+
+
+def test_a_burst_neither_along_one_line_nor_along_z_is_vetoed():
+    accel, gyro = _two_way_burst(0.02, (1.0, 0.0, 0.1), 0.02, (0.0, 1.0, 0.1))
+    assert len(detect(accel, gyro, FS, NO_VETO).twitches) == 1, "the main test must take it (else this tests nothing)"
+    assert detect(accel, gyro, FS, DetectorParams()).twitches == []
+
+
+@pytest.mark.parametrize("burst", [
+    ((0.02, (1.0, 0.2, 0.1)), None),                            # in the skin's plane, along one line
+    ((0.02, (0.1, 0.1, 1.0)), (0.012, (1.0, 0.0, 0.0))),        # two ways, but mostly along z
+], ids=["in-plane line", "mostly z"])
+def test_twitch_like_bursts_are_not_vetoed(burst):
+    (pa, da), second = burst
+    if second is None:
+        accel, gyro = still_background(40.0)
+        add_small_twitch(accel, 20.0, pa, da)
+    else:
+        accel, gyro = _two_way_burst(pa, da, *second)
+    assert len(detect(accel, gyro, FS, DetectorParams()).twitches) == 1
+
+
 def test_shape_shares():
     t = np.linspace(0, 1, 50)
     line = np.outer(np.sin(7 * t), [0.0, 0.6, 0.8])
@@ -106,28 +135,32 @@ def test_shape_shares():
 
 
 @pytest.mark.parametrize("bad", [{"shape_tier_share": 1.5}, {"shape_tier_share": -0.1},
-                                 {"shape_tier_rise_ratio": 0.5}, {"shape_min_line_share": 2.0}])
+                                 {"shape_tier_rise_ratio": 0.5}, {"shape_min_line_share": 2.0},
+                                 {"shape_veto_line_share": -1.0}, {"shape_veto_normal_share": 1.1}])
 def test_bad_second_chance_settings_are_refused(bad):
     with pytest.raises(ConfigError):
         DetectorParams(**bad).validate(FS)
 
 
-# ---- streaming equals batch, with second-chance twitches near every boundary --------------
+# ---- streaming equals batch, with second chances and vetoes near every boundary -------------
 
 def _busy_second_chance_recording():
     accel, gyro = still_background(36.0, seed=5)
     rng = np.random.default_rng(7)
     t = 8.0
     while t < 35.0:
-        kind = rng.integers(4)
+        kind = rng.integers(5)
         if kind == 0:
             add_small_twitch(accel, t, rng.uniform(0.005, 0.007), NORMAL)
         elif kind == 1:
             add_small_twitch(accel, t, rng.uniform(0.005, 0.007), IN_PLANE)
         elif kind == 2:
             add_small_twitch(accel, t, rng.uniform(0.012, 0.03), NORMAL)        # the main test's
-        else:
+        elif kind == 3:
             add_tremor(accel, t, rng.uniform(0.006, 0.02), 12.0, 0.5, NORMAL)
+        else:                                                                   # for the veto
+            add_small_twitch(accel, t, rng.uniform(0.015, 0.03), (1.0, 0.0, 0.1))
+            add_small_twitch(accel, t + 0.04, rng.uniform(0.015, 0.03), (0.0, 1.0, 0.1))
         t += rng.uniform(0.35, 1.2)
     add_small_twitch(accel, 35.85, 0.006, NORMAL)         # still relaxing when the stream ends
     return accel, gyro
@@ -149,16 +182,19 @@ def _streamed(accel, gyro, bounds):
     return tw + out.twitches, ep + out.episodes, mon + out.monitored
 
 
-def test_the_busy_recording_exercises_the_second_chance():
-    with_it = detect(ACCEL, GYRO, FS, PARAMS)
-    without = detect(ACCEL, GYRO, FS, DetectorParams(baseline_min_blocks=2, shape_tier_share=0.0))
-    assert len(with_it.twitches) >= len(without.twitches) + 5
-    assert set(without.twitches) <= set(with_it.twitches), "the second chance must only add"
-    assert len(with_it.episodes) >= 1
+def test_the_busy_recording_exercises_the_second_chance_and_the_veto():
+    with_it = set(detect(ACCEL, GYRO, FS, PARAMS).twitches)
+    no_second = set(detect(ACCEL, GYRO, FS, DetectorParams(baseline_min_blocks=2, shape_tier_share=0.0)).twitches)
+    no_veto = set(detect(ACCEL, GYRO, FS, DetectorParams(baseline_min_blocks=2, shape_veto_line_share=0.0)).twitches)
+    assert len(with_it - no_second) >= 5
+    assert no_second <= with_it, "the second chance must only add"
+    assert len(no_veto - with_it) >= 3
+    assert with_it <= no_veto, "the veto must only remove"
+    assert detect(ACCEL, GYRO, FS, PARAMS).episodes
 
 
 @pytest.mark.parametrize("chunk", [1, 6, 50, 417, None])
-def test_streaming_equals_batch_with_second_chances(chunk):
+def test_streaming_equals_batch_with_shape_decisions(chunk):
     n = ACCEL.shape[0]
     step = n if chunk is None else chunk
     ref = detect(ACCEL, GYRO, FS, PARAMS)
@@ -168,7 +204,7 @@ def test_streaming_equals_batch_with_second_chances(chunk):
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cuts=st.lists(st.integers(1, ACCEL.shape[0] - 1), max_size=30, unique=True),
        with_gyro=st.booleans(), end_s=st.floats(20.0, 36.0))
-def test_any_chunking_equals_batch_with_second_chances(cuts, with_gyro, end_s):
+def test_any_chunking_equals_batch_with_shape_decisions(cuts, with_gyro, end_s):
     n = int(end_s * FS)
     accel, gyro = ACCEL[:n], (GYRO[:n] if with_gyro else None)
     ref = detect(accel, gyro, FS, PARAMS)
