@@ -67,7 +67,6 @@ def test_a_burst_that_swings_between_directions_is_not_twitch_shaped():
     accel, gyro = still_background(40.0)
     add_small_twitch(accel, 20.0, 0.006, (0.0, 0.0, 1.0))
     add_small_twitch(accel, 20.04, 0.006, (1.0, 0.0, 0.0))
-    single = accel.copy()
     assert detect(accel, gyro, FS, DetectorParams()).twitches == []
     # ... while the z one alone would have counted.
     single, gyro1 = still_background(40.0)

@@ -15,8 +15,8 @@ from .calibration import Calibration
 from .events import DetectorOutput, Episode, Span, Twitch
 from . import whitening
 from .shape import twitch_shaped, untwitch_like
-from .params import (Design, DetectorParams, block_still, design, envelope_quantile, magnitude, on_off,
-                     sign_changes, threshold_from_baseline, transient_levels)
+from .params import (Design, DetectorParams, block_still, design, envelope_quantile, lost_rows, magnitude,
+                     on_off, sign_changes, threshold_from_baseline, transient_levels)
 
 
 @dataclass
@@ -60,10 +60,10 @@ def _delayed(x: np.ndarray, raw: np.ndarray, delay_n: int, j: int) -> np.ndarray
 
 def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, params: DetectorParams) -> FrontEnd:
     n = accel_g.shape[0]
-    lost = ~np.isfinite(accel_g).all(axis=1)
+    lost = lost_rows(accel_g)
     if gyro_dps is not None:
         gyro_dps = np.asarray(gyro_dps, dtype=np.float64)
-        lost |= ~np.isfinite(gyro_dps).all(axis=1)
+        lost |= lost_rows(gyro_dps)
     accel = _forward_fill(accel_g, lost)
     # A lost start: the filters and delays restart in steady state on the first good sample
     # (as the streaming detector does), so the data's start is no step from 0 to 1 g. Before

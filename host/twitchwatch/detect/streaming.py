@@ -26,8 +26,8 @@ from .events import DetectorOutput, Episode, Span, Twitch
 from .front_end import StreamingFrontEnd, hold
 from .shape import twitch_shaped, untwitch_like
 from . import whitening
-from .params import (DetectorParams, block_still, design, detector_info, envelope_quantile, sign_changes,
-                     threshold_from_baseline, threshold_from_sorted)
+from .params import (DetectorParams, block_still, design, detector_info, envelope_quantile, lost_rows,
+                     sign_changes, threshold_from_baseline, threshold_from_sorted)
 
 
 @dataclass
@@ -116,9 +116,9 @@ class TwitchDetector:
             raise ValueError(f"gyro_dps shape {gyro.shape} differs from accel_g shape {accel.shape}")
         if accel.shape[0] == 0:
             return DetectorOutput()
-        lost = ~np.isfinite(accel).all(axis=1)
+        lost = lost_rows(accel)
         if gyro is not None:
-            lost |= ~np.isfinite(gyro).all(axis=1)
+            lost |= lost_rows(gyro)
         if self._first_good is None and not lost.all():
             # The first good sample: a new front end starts its filters and delays in steady
             # state on it, as if the lost start had held its value (batch.front_end), so a lost

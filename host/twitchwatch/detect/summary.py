@@ -12,7 +12,7 @@ import numpy as np
 from ..recording import Recording
 from .calibration import Calibration
 from .events import DetectorOutput
-from .params import DetectorParams, detector_info
+from .params import DetectorParams, detector_info, lost_rows
 from .streaming import TwitchDetector
 
 CHUNK_N = 1 << 16     # ~5 min at 208 Hz: bounded memory for long recordings
@@ -38,7 +38,7 @@ def run_detector_chunks(fs_hz: float, pieces: Iterable[tuple[np.ndarray, np.ndar
     out = DetectorOutput()
     lost = 0
     for accel, gyro in pieces:
-        lost += int((~np.isfinite(accel).all(axis=1)).sum())
+        lost += int(np.count_nonzero(lost_rows(accel)))
         out.extend(det.process(accel, gyro))
     out.extend(det.finish())
     return out, lost
