@@ -48,3 +48,14 @@ def dense_train(seed: int):
     for t_s in times:
         add_random_twitch(accel, gyro, rng, t_s, rng.uniform(0.05, 0.15))
     return accel, gyro, times
+
+
+def streamed(det, accel, gyro, bounds):
+    """Feed ``det`` the pieces ``accel[a:b]`` (and gyro) between consecutive ``bounds``, then
+    finish; returns everything it output as ``(twitches, episodes, monitored)``."""
+    tw, ep, mon = [], [], []
+    for a, b in zip(bounds, bounds[1:]):
+        out = det.process(accel[a:b], None if gyro is None else gyro[a:b])
+        tw, ep, mon = tw + out.twitches, ep + out.episodes, mon + out.monitored
+    out = det.finish()
+    return tw + out.twitches, ep + out.episodes, mon + out.monitored

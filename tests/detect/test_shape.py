@@ -13,7 +13,7 @@ from twitchwatch.detect.shape import shape_shares, twitch_shaped
 from twitchwatch.errors import ConfigError
 from twitchwatch.model.twitch import TwitchShape, render
 
-from detect_helpers import FS, still_background
+from detect_helpers import FS, still_background, streamed
 
 OFF = DetectorParams(shape_tier_share=0.0)
 NO_VETO = DetectorParams(shape_veto_line_share=0.0)
@@ -170,15 +170,7 @@ PARAMS = DetectorParams(baseline_min_blocks=2)
 
 
 def _streamed(accel, gyro, bounds):
-    det = TwitchDetector(FS, PARAMS)
-    tw, ep, mon = [], [], []
-    for a, b in zip(bounds, bounds[1:]):
-        out = det.process(accel[a:b], None if gyro is None else gyro[a:b])
-        tw += out.twitches
-        ep += out.episodes
-        mon += out.monitored
-    out = det.finish()
-    return tw + out.twitches, ep + out.episodes, mon + out.monitored
+    return streamed(TwitchDetector(FS, PARAMS), accel, gyro, bounds)
 
 
 def test_the_busy_recording_exercises_the_second_chance_and_the_veto():

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from twitchwatch.detect import DetectorParams, TwitchDetector, detect
 from twitchwatch.model.simulate import SimConfig, simulate
 
-from detect_helpers import FS, dense_train
+from detect_helpers import FS, dense_train, streamed
 
 REC, _ = simulate(SimConfig(duration_s=25.0, fs_hz=104.0, seed=12, episodes_per_hour=700,
                             isolated_per_hour=700, movement_fraction=0.3))
@@ -24,18 +24,11 @@ def test_any_chunking_equals_batch(cuts, gap, with_gyro):
     if gap is not None:
         accel[gap[0]:gap[0] + gap[1]] = np.nan
     ref = detect(accel, gyro, REC.fs_hz, PARAMS)
-    det = TwitchDetector(REC.fs_hz, PARAMS)
     bounds = [0] + sorted(cuts) + [REC.n_samples]
-    tw, ep, mon = [], [], []
-    for a, b in zip(bounds, bounds[1:]):
-        out = det.process(accel[a:b], None if gyro is None else gyro[a:b])
-        tw += out.twitches
-        ep += out.episodes
-        mon += out.monitored
-    out = det.finish()
-    assert tw + out.twitches == ref.twitches
-    assert ep + out.episodes == ref.episodes
-    assert mon + out.monitored == ref.monitored
+    tw, ep, mon = streamed(TwitchDetector(REC.fs_hz, PARAMS), accel, gyro, bounds)
+    assert tw == ref.twitches
+    assert ep == ref.episodes
+    assert mon == ref.monitored
 
 
 DENSE_ACCEL, DENSE_GYRO, _ = dense_train(1)
@@ -47,11 +40,6 @@ DENSE_ACCEL, DENSE_GYRO, _ = dense_train(1)
 def test_any_chunking_equals_batch_in_a_dense_train(cuts, chain_s, min_seen):
     params = DetectorParams(mask_chain_s=chain_s, gate_gyro_min_seen=min_seen)
     ref = detect(DENSE_ACCEL, DENSE_GYRO, FS, params)
-    det = TwitchDetector(FS, params)
     bounds = [0] + sorted(cuts) + [DENSE_ACCEL.shape[0]]
-    tw, ep, mon = [], [], []
-    for a, b in zip(bounds, bounds[1:]):
-        out = det.process(DENSE_ACCEL[a:b], DENSE_GYRO[a:b])
-        tw, ep, mon = tw + out.twitches, ep + out.episodes, mon + out.monitored
-    out = det.finish()
-    assert (tw + out.twitches, ep + out.episodes, mon + out.monitored) == (ref.twitches, ref.episodes, ref.monitored)
+    got = streamed(TwitchDetector(FS, params), DENSE_ACCEL, DENSE_GYRO, bounds)
+    assert got == (ref.twitches, ref.episodes, ref.monitored)
