@@ -28,6 +28,8 @@ class Candidate:
 
 
 class CandidateFinder:
+    """Finds the candidates of one tier, chunk by chunk (the batch reference: batch._candidates)."""
+
     def __init__(self, d: Design, params: DetectorParams, second: bool = False) -> None:
         self._d = d
         self._params = params
