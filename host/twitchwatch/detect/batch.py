@@ -218,14 +218,8 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
             continue
         values = np.where(on_mask, fe.band_g[crossing:offset], -1.0)
         k = int(np.argmax(values))
-        end = min(onset + d.rhythm_n, n)
-        if i + 1 < len(first):                         # the next twitch is not this one's rhythm
-            end = min(end, first[i + 1][0])
-        window = fe.band_xyz[onset:end]
-        level = params.rhythm_level * float(thr[crossing])
-        metric = whitening.metric(block_weights[crossing // d.block_n])
-        if sign_changes(window, fe.band_xyz[crossing + k], level, metric, d.rhythm_peak_share) > params.rhythm_max_crossings:
-            continue                                   # tremor-like, not a twitch
+        if _tremor_like(fe, first, i, k, float(thr[crossing]), block_weights, d, params):
+            continue
         if untwitch_like(fe.band_xyz[onset:offset], fe.band_xyz[crossing + k], params.shape_veto_line_share,
                          params.shape_veto_normal_share):
             continue                                   # moved the skin as no twitch does
@@ -253,13 +247,8 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
             if not twitch_shaped(fe.band_xyz[onset:offset], peak_xyz, params.shape_min_normal_share,
                                  params.shape_min_line_share):
                 continue
-            end = min(onset + d.rhythm_n, n)
-            if i + 1 < len(found):
-                end = min(end, found[i + 1][0])
-            level = params.rhythm_level * params.shape_tier_share * float(thr[crossing])
-            metric = whitening.metric(block_weights[crossing // d.block_n])
-            if sign_changes(fe.band_xyz[onset:end], peak_xyz, level, metric, d.rhythm_peak_share) > params.rhythm_max_crossings:
-                continue                                       # tremor-like (the tier's own level)
+            if _tremor_like(fe, found, i, k, params.shape_tier_share * float(thr[crossing]), block_weights, d, params):
+                continue                                       # (at the tier's own level)
             second.append(Twitch(onset, offset, crossing + k, float(values[k])))
         out.twitches = sorted(out.twitches + second, key=lambda tw: tw.onset)
 
@@ -276,6 +265,20 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
 
     out.monitored = [Span(a, b) for a, b in _runs(~bad)]
     return out
+
+
+def _tremor_like(fe: FrontEnd, cands: list, i: int, k: int, threshold_g: float, block_weights: list[np.ndarray],
+                 d: Design, params: DetectorParams) -> bool:
+    """The rhythm test for candidate ``i`` of ``cands`` (peak ``k`` samples after its crossing),
+    with swings counted past ``rhythm_level`` x ``threshold_g`` (see DetectorParams.rhythm_*)."""
+    onset, crossing = cands[i][0], cands[i][1]
+    end = min(onset + d.rhythm_n, fe.band_g.size)
+    if i + 1 < len(cands):                             # the next twitch is not this one's rhythm
+        end = min(end, cands[i + 1][0])
+    metric = whitening.metric(block_weights[crossing // d.block_n])
+    swings = sign_changes(fe.band_xyz[onset:end], fe.band_xyz[crossing + k], params.rhythm_level * threshold_g,
+                          metric, d.rhythm_peak_share)
+    return swings > params.rhythm_max_crossings
 
 
 def _candidates(on: np.ndarray, off: np.ndarray, d: Design) -> list[tuple[int, int, int | None, np.ndarray]]:
