@@ -99,7 +99,7 @@ class DetectorParams:
     gate_accel_sd_g: float = 0.005
     gate_gyro_sd_dps: float = 3.0
     gate_smooth_hz: float = 2.0         # the held value is smoothed, so it is not one noisy sample
-    gate_guard_blocks: int = 4          # still blocks needed after a monitored one (before movement)
+    gate_guard_blocks: int = 3          # still blocks needed after a monitored one (before movement)
     gate_settle_blocks: int = 4         # ... and before it (after movement: hands settle slowly)
     # Without a gyroscope the gate sees a turn of the hand only through gravity's tilt, so it
     # waits this many more blocks on each side of a movement.
