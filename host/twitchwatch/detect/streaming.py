@@ -8,7 +8,7 @@ rhythm test, and a second chance for small bursts shaped like a twitch (shape.py
 block: the envelope quantile (for the adaptive threshold) and stillness (the motion gate),
 computed on a gate input that is held around twitch-band transients so that a twitch's own
 tilt never counts as movement. A block is monitored when it and its neighbours are still, so a
-twitch is reported once the guard blocks after it are complete (about 2-3 s later).
+twitch is reported once the guard blocks after it are complete (about 1.5-2 s later).
 ``batch.detect`` is the separately written reference.
 """
 
