@@ -16,10 +16,15 @@ def still_background(seconds: float, fs: float = FS, seed: int = 0, noise_ug: fl
     return np.tile(g0, (n, 1)) + noise_a, noise_g + np.array([0.4, -0.3, 0.2])
 
 
-def add_twitch(accel, gyro, t_s, peak_g, tilt_deg, fs=FS, contraction_s=0.05, half_relax_s=0.07):
+NORMAL = (0.2, 0.1, 1.0)       # close to the skin normal (the sensor's z axis), as most twitches
+IN_PLANE = (1.0, 0.3, 0.1)     # in the skin's plane: along one line, but not along z
+
+
+def add_twitch(accel, gyro, t_s, peak_g, tilt_deg, fs=FS, contraction_s=0.05, half_relax_s=0.07,
+               direction=NORMAL):
     """Add one model twitch (with its tilt and rotation) at t_s; returns its onset index."""
     shape = TwitchShape(contraction_s=contraction_s, half_relax_s=half_relax_s, peak_g=peak_g,
-                        tilt_deg=tilt_deg, direction=(0.2, 0.1, 1.0), tilt_axis=(1.0, 0.0, 0.0))
+                        tilt_deg=tilt_deg, direction=direction, tilt_axis=(1.0, 0.0, 0.0))
     skin, tilt_rad, rate = render(shape, fs)
     i = int(t_s * fs)
     k = min(len(skin), len(accel) - i)

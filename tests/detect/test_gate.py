@@ -7,7 +7,7 @@ from scipy import signal
 from twitchwatch.detect import DetectorParams, detect
 from twitchwatch.model.motion import movement_segment, rotate
 
-from detect_helpers import FS, add_twitch, still_background
+from detect_helpers import FS, IN_PLANE, NORMAL, add_twitch, still_background
 
 
 def onsets_s(out):
@@ -77,21 +77,26 @@ def test_slow_turn_of_the_hand_is_movement_even_without_gyro():
     assert monitored_at(out, 10.0) and monitored_at(out, 30.0)
 
 
-def test_twitch_just_before_movement_is_not_counted():
-    """The decision waits: a twitch 0.5 s before sustained movement starts is vetoed."""
+@pytest.mark.parametrize("direction, edges, counted", [(NORMAL, True, True), (IN_PLANE, True, False),
+                                                      (NORMAL, False, False)])
+def test_twitch_just_before_movement_counts_only_if_twitch_shaped(direction, edges, counted):
+    """The decision waits for the blocks after a twitch: 0.5 s before a sustained movement
+    starts, only a burst with a twitch's shape counts (an edge, since 2.4), and nothing at all
+    without edges. The same in-plane twitch in the middle of still time counts."""
     accel, gyro = still_background(40.0)
-    add_twitch(accel, gyro, 10.0, peak_g=0.1, tilt_deg=0.3)
-    add_twitch(accel, gyro, 19.5, peak_g=0.1, tilt_deg=0.3)
+    add_twitch(accel, gyro, 10.0, peak_g=0.1, tilt_deg=0.3, direction=direction)
+    add_twitch(accel, gyro, 19.5, peak_g=0.1, tilt_deg=0.3, direction=direction)
     a, b = int(20 * FS), int(26 * FS)                      # the hand starts turning at 20 s
     gyro[a:b, 2] += 30.0
     angle = np.clip(np.arange(len(accel)) - a, 0, b - a) / FS * np.deg2rad(30.0)
     rotvec = np.zeros((len(accel), 3))
     rotvec[:, 2] = angle
     accel = rotate(accel, -rotvec)
-    out = detect(accel, gyro, FS, DetectorParams())
+    out = detect(accel, gyro, FS, DetectorParams(gate_edges=edges))
     got = onsets_s(out)
     assert np.abs(got - 10.0).min() <= 0.1
-    assert not (np.abs(got - 19.5) <= 0.2).any()
+    assert (np.abs(got - 19.5) <= 0.2).any() == counted
+    assert monitored_at(out, 19.5) == edges
 
 
 def test_lost_samples_are_unmonitored_and_never_counted():

@@ -6,7 +6,7 @@ import pytest
 
 from twitchwatch.detect import DetectorParams, detect
 
-from detect_helpers import FS, add_random_twitch, add_twitch, still_background
+from detect_helpers import FS, IN_PLANE, NORMAL, add_random_twitch, add_twitch, still_background
 
 
 def onsets_s(out):
@@ -60,14 +60,17 @@ def test_small_twitch_onset_is_not_late():
     assert np.mean(err) < np.mean(err_crossing), "backtracking should bring the onset earlier"
 
 
-@pytest.mark.parametrize("gap_s, counted", [(1.2, False), (3.6, True)])
-def test_hand_settles_before_monitoring_resumes(gap_s, counted):
-    """After a movement the next blocks are not monitored (hands settle slowly); later they are."""
+@pytest.mark.parametrize("gap_s, direction, edges, counted", [
+    (1.2, NORMAL, True, True), (1.2, IN_PLANE, True, False), (1.2, NORMAL, False, False),
+    (3.6, IN_PLANE, True, True), (3.6, NORMAL, False, True)])
+def test_hand_settles_before_monitoring_resumes_fully(gap_s, direction, edges, counted):
+    """After a movement the next 2 s are an edge (hands settle slowly): only a burst with a
+    twitch's shape counts there, and nothing without edges; later any twitch counts."""
     accel, gyro = still_background(40.0)
     a, b = int(10 * FS), int(15 * FS)
     gyro[a:b, 2] += 20.0 * np.sin(2 * np.pi * 1.0 * np.arange(b - a) / FS)   # wrist turning to and fro
-    add_twitch(accel, gyro, 15.0 + gap_s, peak_g=0.1, tilt_deg=0.3)
-    out = detect(accel, gyro, FS, DetectorParams())
+    add_twitch(accel, gyro, 15.0 + gap_s, peak_g=0.1, tilt_deg=0.3, direction=direction)
+    out = detect(accel, gyro, FS, DetectorParams(gate_edges=edges))
     got = onsets_s(out)
     hit = bool(got.size) and np.abs(got - (15.0 + gap_s)).min() <= 0.1
     assert hit == counted

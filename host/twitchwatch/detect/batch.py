@@ -15,7 +15,7 @@ from .calibration import Calibration
 from .events import DetectorOutput, Episode, Span, Twitch
 from . import whitening
 from .shape import twitch_shaped, untwitch_like
-from .params import (Design, DetectorParams, block_still, design, envelope_quantile, lost_rows, magnitude,
+from .params import (CORE, EDGE, Design, DetectorParams, block_still, design, envelope_quantile, lost_rows, magnitude,
                      on_off, sign_changes, threshold_from_baseline, transient_levels)
 
 
@@ -168,11 +168,19 @@ def whitened(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Calib
     return env, slow, thr, in_force
 
 
-def monitored_blocks(still: np.ndarray, guard: int, settle: int) -> np.ndarray:
-    """A block is monitored when it, the ``settle`` blocks before it and the ``guard`` blocks
-    after it (those inside the recording) are all still."""
+def block_levels(still: np.ndarray, guard: int, settle: int, edges: bool) -> np.ndarray:
+    """Per block: CORE when it, the ``settle`` blocks before it and the ``guard`` blocks after it
+    (those inside the recording) are all still; EDGE (if ``edges``) when it is still and one of
+    the two sides is; else 0."""
     k = still.size
-    return np.array([still[max(b - settle, 0): min(b + guard + 1, k)].all() for b in range(k)], dtype=bool)
+    levels = np.zeros(k, dtype=np.int8)
+    for b in range(k):
+        before, after = still[max(b - settle, 0):b].all(), still[b + 1:min(b + guard + 1, k)].all()
+        if still[b] and before and after:
+            levels[b] = CORE
+        elif still[b] and edges and (before or after):
+            levels[b] = EDGE
+    return levels
 
 
 def _hysteresis_segments(on: np.ndarray, off: np.ndarray) -> list[tuple[int, int | None]]:
@@ -207,22 +215,30 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
     fe = front_end(accel_g, gyro_dps, d, params)
     env, slow, thr, block_weights = whitened(fe, d, params, calibration)
 
-    # Where the detector does not monitor: blocks that are not still or have a neighbour that is not.
+    # Where the detector monitors: still blocks whose neighbours are still (core), and still
+    # blocks next to a movement on one side only (edges: twitch-shaped bursts only).
     extra = 0 if gyro_dps is not None else params.gate_no_gyro_extra_blocks
-    monitored = monitored_blocks(fe.block_still, params.gate_guard_blocks + extra, params.gate_settle_blocks + extra)
-    bad = ~np.repeat(monitored, d.block_n)[:n]
+    levels = block_levels(fe.block_still, params.gate_guard_blocks + extra, params.gate_settle_blocks + extra,
+                          params.gate_edges)
+    level = np.repeat(levels, d.block_n)[:n]
 
     first = _candidates(*on_off(env, slow, thr, params), d)
     for i, (onset, crossing, offset, on_mask) in enumerate(first):
-        if offset is None or not d.min_twitch_n <= offset - onset <= d.max_twitch_n or bad[onset:offset].any():
+        if offset is None or not d.min_twitch_n <= offset - onset <= d.max_twitch_n:
+            continue
+        lowest = int(level[onset:offset].min())
+        if lowest == 0:
             continue
         values = np.where(on_mask, fe.band_g[crossing:offset], -1.0)
         k = int(np.argmax(values))
+        window, peak_xyz = fe.band_xyz[onset:offset], fe.band_xyz[crossing + k]
         if _tremor_like(fe, first, i, k, float(thr[crossing]), block_weights, d, params):
             continue
-        if untwitch_like(fe.band_xyz[onset:offset], fe.band_xyz[crossing + k], params.shape_veto_line_share,
-                         params.shape_veto_normal_share):
+        if untwitch_like(window, peak_xyz, params.shape_veto_line_share, params.shape_veto_normal_share):
             continue                                   # moved the skin as no twitch does
+        if lowest == EDGE and not twitch_shaped(window, peak_xyz, params.shape_min_normal_share,
+                                                params.shape_min_line_share):
+            continue                                   # next to a movement: twitch-shaped only
         out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k])))
 
     # Second chance (shape.py): bursts that overlap no first-tier candidate at all, found at the
@@ -234,8 +250,10 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
         second: list[Twitch] = []
         found = _candidates(*on_off(env, slow, thr, params, second=True), d)
         for i, (onset, crossing, offset, on_mask) in enumerate(found):
-            if offset is None or not d.min_twitch_n <= offset - onset <= d.max_twitch_n or bad[onset:offset].any():
+            if offset is None or not d.min_twitch_n <= offset - onset <= d.max_twitch_n:
                 continue
+            if level[onset:offset].min() < CORE:
+                continue                                       # (not next to a movement)
             if slow[crossing] >= params.train_slow_ratio * thr[crossing]:
                 continue                                       # inside a dense train: the main test's rules hold
             j = int(np.searchsorted(taken_on, offset)) - 1     # the last first-tier one begun before the end
@@ -263,7 +281,7 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
         if tw is not None:
             group.append(tw)
 
-    out.monitored = [Span(a, b) for a, b in _runs(~bad)]
+    out.monitored = [Span(a, b) for a, b in _runs(level > 0)]
     return out
 
 

@@ -13,7 +13,11 @@ from scipy import signal
 
 from ..errors import ConfigError
 
-DETECTOR_VERSION = "2.3.0"
+DETECTOR_VERSION = "2.4.0"
+
+# How closely a half-second block is monitored (the motion gate, DetectorParams.gate_*): CORE,
+# fully; EDGE, next to a movement on one side, for twitch-shaped bursts only; 0, not at all.
+CORE, EDGE = 2, 1
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,13 @@ class DetectorParams:
     gate_smooth_hz: float = 2.0         # the held value is smoothed, so it is not one noisy sample
     gate_guard_blocks: int = 3          # still blocks needed after a monitored one (before movement)
     gate_settle_blocks: int = 4         # ... and before it (after movement: hands settle slowly)
+    # Edges (since 2.4): a still block that lacks the still blocks on one side only (the settle
+    # blocks after a movement, or the guard blocks before one) is monitored too, but there a burst
+    # counts only if it also has a twitch's shape (shape_min_normal_share, shape_min_line_share):
+    # a hand settling or getting ready makes twitch-sized bursts, and few of them move the skin
+    # along one line near z. A still block between two movements closer than guard and settle
+    # together stays unmonitored. False: edges are not monitored (as before 2.4).
+    gate_edges: bool = True
     # Without a gyroscope the gate sees a turn of the hand only through gravity's tilt, so it
     # waits this many more blocks on each side of a movement.
     gate_no_gyro_extra_blocks: int = 1
@@ -192,7 +203,10 @@ class DetectorParams:
     def _check_types(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.type in ("int", int):
+            if f.type in ("bool", bool):
+                if not isinstance(value, bool):
+                    raise ConfigError(f"{f.name} must be true or false, got {value!r}")
+            elif f.type in ("int", int):
                 if isinstance(value, bool) or not isinstance(value, int):
                     raise ConfigError(f"{f.name} must be a whole number, got {value!r}")
             elif "tuple" in str(f.type):

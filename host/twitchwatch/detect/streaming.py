@@ -26,7 +26,7 @@ from .events import DetectorOutput, Episode, Span, Twitch
 from .front_end import StreamingFrontEnd, hold
 from .shape import twitch_shaped, untwitch_like
 from . import whitening
-from .params import (DetectorParams, block_still, design, detector_info, envelope_quantile, lost_rows,
+from .params import (CORE, EDGE, DetectorParams, block_still, design, detector_info, envelope_quantile, lost_rows,
                      sign_changes, threshold_from_baseline, threshold_from_sorted)
 
 
@@ -70,10 +70,11 @@ class TwitchDetector:
         # The open (incomplete) block: per-sample inputs of the block statistics.
         self._open: dict[str, np.ndarray] = {}
         # Block stillness and the monitored decision (block k is monitored when blocks
-        # k-settle..k+guard are still; decided once block k+guard is complete).
+        # k-settle..k+guard are still, or an edge when block k and one side are; decided once
+        # block k+guard is complete).
         self._still: list[bool] = []             # still flags of the complete blocks from _still_base on
         self._still_base = 0
-        self._mon: list[bool] = []               # monitored flags of blocks [_mon_base, _mon_done)
+        self._mon: list[int] = []                # levels (CORE, EDGE, 0) of blocks [_mon_base, _mon_done)
         self._mon_base = 0
         self._mon_done = 0
         self._spanned = 0                        # blocks already turned into spans
@@ -266,8 +267,14 @@ class TwitchDetector:
         known = self._still_base + len(self._still)          # blocks whose stillness is known
         upto = known if final else max(known - guard, 0)     # blocks that can be decided now
         for blk in range(self._mon_done, upto):
-            lo, hi = max(blk - settle, 0), min(blk + guard + 1, known)
-            self._mon.append(all(self._still[lo - self._still_base:hi - self._still_base]))
+            here = blk - self._still_base
+            before = all(self._still[max(blk - settle, 0) - self._still_base:here])
+            after = all(self._still[here + 1:min(blk + guard + 1, known) - self._still_base])
+            if not self._still[here]:
+                self._mon.append(0)
+            else:
+                self._mon.append(CORE if before and after else EDGE if self.params.gate_edges and (before or after)
+                                 else 0)
         self._mon_done = max(self._mon_done, upto)
         frontier = self.samples_seen if final else min(upto * d.block_n, self.samples_seen)
 
@@ -282,9 +289,14 @@ class TwitchDetector:
             decided += 1
             first, last = cand.onset // d.block_n, (cand.offset - 1) // d.block_n
             assert first >= self._mon_base and cand.onset >= self._band_base
-            if not all(self._mon[first - self._mon_base:last + 1 - self._mon_base]):
-                continue
-            counts = self._second_chance(cand) if second else (self._steady(cand) and not self._vetoed(cand))
+            lowest = min(self._mon[first - self._mon_base:last + 1 - self._mon_base])
+            if lowest == 0 or (second and lowest < CORE):
+                continue                     # unmonitored; or a second chance next to a movement
+            if second:
+                counts = self._second_chance(cand)
+            else:                            # next to a movement only twitch-shaped bursts count
+                counts = (self._steady(cand) and not self._vetoed(cand)
+                          and (lowest == CORE or self._shaped(cand)))
             if counts:
                 self._add_twitch(out, Twitch(cand.onset, cand.offset, cand.peak, cand.peak_g))
         del self._to_confirm[:decided]
@@ -294,7 +306,7 @@ class TwitchDetector:
 
         # Monitored spans over the newly decided blocks.
         for blk in range(self._spanned, self._mon_done):
-            if self._mon[blk - self._mon_base]:
+            if self._mon[blk - self._mon_base] > 0:
                 if self._span_start is None:
                     self._span_start = blk * d.block_n
             elif self._span_start is not None:
@@ -347,11 +359,14 @@ class TwitchDetector:
             spans.append((o.onset, self.samples_seen if o.offset is None else o.offset))
         if any(a < cand.offset and cand.onset < b for a, b in spans):
             return False
+        return self._shaped(cand) and self._steady(cand)
+
+    def _shaped(self, cand: Candidate) -> bool:
+        """Along one line and along z (shape.py): a twitch's shape."""
+        assert cand.offset is not None
         base = self._band_base
-        window = self._band_hist[cand.onset - base:cand.offset - base]
-        shaped = twitch_shaped(window, self._band_hist[cand.peak - base], self.params.shape_min_normal_share,
-                               self.params.shape_min_line_share)
-        return shaped and self._steady(cand)
+        return twitch_shaped(self._band_hist[cand.onset - base:cand.offset - base], self._band_hist[cand.peak - base],
+                             self.params.shape_min_normal_share, self.params.shape_min_line_share)
 
     def _vetoed(self, cand: Candidate) -> bool:
         """A main-test candidate that moved the skin as no twitch does (shape.py)."""
