@@ -96,9 +96,10 @@ class DetectorParams:
     # Motion gate, per block (science.md section 5): a block is still when its 0.2-3 Hz
     # acceleration varies by under 5 mg (SD, vector norm of the axes) and its rotation rate by
     # under 3 deg/s (SD about the block's own mean, so the gyro's zero-rate offset drops out).
-    # Only blocks whose neighbours are still too are monitored. A twitch's own tilt and rotation
-    # are hidden from the gate: around each twitch-band transient the gate's input is held at its
-    # value from just before (mask_*), so a twitch, or an episode of them, never unmonitors itself.
+    # Blocks whose neighbours are still too are monitored (and edges: see gate_edges). A twitch's
+    # own tilt and rotation are hidden from the gate: around each twitch-band transient the gate's
+    # input is held at its value from just before (mask_*), so a twitch, or an episode of them,
+    # never unmonitors itself.
     gate_low_band_hz: tuple[float, float] = (0.2, 3.0)
     gate_accel_sd_g: float = 0.005
     gate_gyro_sd_dps: float = 3.0

@@ -7,7 +7,8 @@ front_end.py); hysteresis, refractory merging (candidates.py), minimum/maximum d
 rhythm test, and a second chance for small bursts shaped like a twitch (shape.py). Per half-second
 block: the envelope quantile (for the adaptive threshold) and stillness (the motion gate),
 computed on a gate input that is held around twitch-band transients so that a twitch's own
-tilt never counts as movement. A block is monitored when it and its neighbours are still, so a
+tilt never counts as movement. A block is monitored when it and its neighbours are still (and,
+for twitch-shaped bursts only, when it is still next to a movement on one side: an edge), so a
 twitch is reported once the guard blocks after it are complete (about 1.5-2 s later).
 ``batch.detect`` is the separately written reference.
 """
@@ -270,11 +271,12 @@ class TwitchDetector:
             here = blk - self._still_base
             before = all(self._still[max(blk - settle, 0) - self._still_base:here])
             after = all(self._still[here + 1:min(blk + guard + 1, known) - self._still_base])
-            if not self._still[here]:
-                self._mon.append(0)
-            else:
-                self._mon.append(CORE if before and after else EDGE if self.params.gate_edges and (before or after)
-                                 else 0)
+            level = 0
+            if self._still[here] and before and after:
+                level = CORE
+            elif self._still[here] and self.params.gate_edges and (before or after):
+                level = EDGE
+            self._mon.append(level)
         self._mon_done = max(self._mon_done, upto)
         frontier = self.samples_seen if final else min(upto * d.block_n, self.samples_seen)
 
