@@ -92,9 +92,10 @@ def test_set_overrides_reach_the_detector_and_the_output(capsys, good_files):
     name = str(good_files["csv.gz"])
     _, (default,), _ = _analyze_json(capsys, name)
     status, (tuned,), err = _analyze_json(capsys, name, "--set", "threshold_factor=40",
-                                          "--set", "band_hz=[6, 35]", "--set", "episode_min_twitches=3")
+                                          "--set", "band_hz=[6, 35]", "--set", "episode_min_twitches=3",
+                                          "--set", "gate_edges=false")
     assert (status, err) == (0, "")
-    params = DetectorParams(threshold_factor=40.0, band_hz=(6.0, 35.0), episode_min_twitches=3)
+    params = DetectorParams(threshold_factor=40.0, band_hz=(6.0, 35.0), episode_min_twitches=3, gate_edges=False)
     assert tuned["detector"]["params"] == params.as_dict()
     check_summary(tuned, params)
     rec = read_recording(name)
@@ -122,7 +123,8 @@ def test_bad_set_is_a_one_line_error(capsys, good_files, item, words):
 # Values of the wrong type or shape must not reach scipy or the detector (they once did).
 @pytest.mark.parametrize("item", ["band_hz=[1]", "band_hz=5", 'threshold_factor="x"', "threshold_factor=null",
                                   "band_order=-2", "baseline_blocks=1e9", "envelope_hz=200",
-                                  "episode_min_twitches=2.5", "threshold_factor=true", "band_order=0"])
+                                  "episode_min_twitches=2.5", "threshold_factor=true", "band_order=0",
+                                  "gate_edges=1", "gate_edges=False"])
 def test_bad_set_type_is_a_one_line_error(capsys, good_files, item):
     status = cli.main(["analyze", "--json", str(good_files["csv"]), "--set", item])
     out, err = capsys.readouterr()

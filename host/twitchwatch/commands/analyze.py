@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_overrides(items: list[str]):
-    """DetectorParams with ``NAME=VALUE`` overrides (values are JSON: numbers, [lo, hi])."""
+    """DetectorParams with ``NAME=VALUE`` overrides (values are JSON: numbers, true/false, [lo, hi])."""
     from ..detect import DetectorParams
 
     raw = DetectorParams().as_dict()
@@ -36,7 +36,7 @@ def parse_overrides(items: list[str]):
         try:
             raw[name] = json.loads(value)
         except json.JSONDecodeError:
-            raise ConfigError(f"--set {item!r}: {value!r} is not a number or a [low, high] list") from None
+            raise ConfigError(f"--set {item!r}: {value!r} is not a number, true/false or a [low, high] list") from None
     try:
         return DetectorParams.from_dict(raw)
     except TypeError as err:
