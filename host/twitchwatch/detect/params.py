@@ -132,7 +132,9 @@ class DetectorParams:
     mask_gyro_hang_s: float = 0.6       # the rotation of a large twitch dies away more slowly
     warmup_s: float = 1.0               # filters settle after the start and after lost samples
     episode_gap_s: float = 1.5
-    episode_min_twitches: int = 2
+    # An episode is a run of twitching (science.md: 3-5 s of them, about 0.5 s apart), so it needs
+    # three twitches; two within episode_gap_s are two isolated twitches (since 2.4; was 2).
+    episode_min_twitches: int = 3
 
     def validate(self, fs_hz: float) -> None:
         """Raise ConfigError if a value is out of range for this sample rate."""
