@@ -13,8 +13,8 @@ from scipy import signal
 
 from .calibration import Calibration
 from .events import DetectorOutput, Episode, Span, Twitch
-from . import whitening
-from .shape import twitch_shaped, untwitch_like
+from . import matched, whitening
+from .shape import shape_shares, twitch_shaped, untwitch_like
 from .params import (CORE, EDGE, Design, DetectorParams, block_still, design, envelope_quantile, lost_rows, magnitude,
                      on_off, sign_changes, threshold_from_baseline, transient_levels)
 
@@ -29,6 +29,8 @@ class FrontEnd:
     block_still: np.ndarray      # per block (the last may be partial): still by the motion gate
     block_cov: np.ndarray        # per complete block: twitch-band covariance away from transients (k, 6)
     block_cov_ok: np.ndarray     # ... and whether enough of the block was free of them
+    block_lagged: np.ndarray     # per complete block: the matched filter's lagged sums (k, taps, 3, 3)
+    block_anchors: np.ndarray    # ... over this many anchor samples
 
 
 def _forward_fill(x: np.ndarray, lost: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
@@ -58,7 +60,8 @@ def _delayed(x: np.ndarray, raw: np.ndarray, delay_n: int, j: int) -> np.ndarray
     return out
 
 
-def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, params: DetectorParams) -> FrontEnd:
+def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, params: DetectorParams,
+              lay: matched.Layout) -> FrontEnd:
     n = accel_g.shape[0]
     lost = lost_rows(accel_g)
     if gyro_dps is not None:
@@ -124,8 +127,16 @@ def front_end(accel_g: np.ndarray, gyro_dps: np.ndarray | None, d: Design, param
             cov, ok = whitening.block_covariance(late_band[sl][None], covered[sl][None], params)
             covs.append(cov[0])
             cov_ok.append(bool(ok[0]))
+    # The matched filter's sums, for the blocks it learns from (still, and free enough of
+    # transients for whitening), all at once: a block's sums depend on it alone.
+    k = n // d.block_n
+    learn = np.flatnonzero(np.array(stills[:k], dtype=bool) & np.array(cov_ok, dtype=bool))
+    lagged, anchors = np.zeros((k, lay.taps, 3, 3)), np.zeros(k, dtype=np.int64)
+    if learn.size:
+        lagged[learn], anchors[learn] = matched.block_lagged(
+            late_band[:k * d.block_n].reshape(k, d.block_n, 3)[learn], covered[:k * d.block_n].reshape(k, d.block_n)[learn], lay)
     return FrontEnd(band_xyz, band_g, power_fast, power_slow, lostwarm, np.array(stills, dtype=bool),
-                    np.array(covs).reshape(-1, 6), np.array(cov_ok, dtype=bool))
+                    np.array(covs).reshape(-1, 6), np.array(cov_ok, dtype=bool), lagged, anchors)
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -133,11 +144,11 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def whitened(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Calibration | None
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+def whitened(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Calibration | None,
+             h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], list]:
     """The whitened fast and slow envelopes and the threshold in force, per sample, and the
-    whitening weights in force per block. Whitening and threshold change only after each
-    complete still block, from the blocks before."""
+    whitening weights and matched filter (template ``h``) in force per block. Whitening, filter
+    and threshold change only after each complete still block, from the blocks before."""
     n = fe.band_g.size
     baseline: list[float] = []
     covs: list[np.ndarray] = []
@@ -149,10 +160,13 @@ def whitened(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Calib
     w = whitening.weights(np.array(covs), params) if covs else whitening.IDENTITY
     env, slow, thr = np.empty(n), np.empty(n), np.empty(n)
     in_force = []
+    filters: list[matched.Filter | None] = []
+    memory = matched.Memory(params, h)
     learned = 0
     for k, start in enumerate(range(0, n, d.block_n)):
         sl = slice(start, min(start + d.block_n, n))
         in_force.append(w)
+        filters.append(memory.filter)
         env[sl] = whitening.envelope(fe.power_fast[sl], w)
         slow[sl] = whitening.envelope(fe.power_slow[sl], w)
         thr[sl] = level
@@ -165,7 +179,8 @@ def whitened(fe: FrontEnd, d: Design, params: DetectorParams, calibration: Calib
             learned += 1
             if learned % params.whiten_every_blocks == 0:
                 w = whitening.weights(np.array(covs), params)
-    return env, slow, thr, in_force
+            memory.learn(fe.block_lagged[k], int(fe.block_anchors[k]))
+    return env, slow, thr, in_force, filters
 
 
 def block_levels(still: np.ndarray, guard: int, settle: int, edges: bool) -> np.ndarray:
@@ -212,8 +227,16 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
     out = DetectorOutput()
     if n == 0:
         return out
-    fe = front_end(accel_g, gyro_dps, d, params)
-    env, slow, thr, block_weights = whitened(fe, d, params, calibration)
+    lay = matched.layout(params, fs_hz)
+    fe = front_end(accel_g, gyro_dps, d, params, lay)
+    env, slow, thr, block_weights, filters = whitened(fe, d, params, calibration, matched.template(d, lay, fs_hz))
+
+    def snr(onset: int, crossing: int, offset: int) -> float | None:
+        """The matched filter's peak SNR over a burst (None while the filter is undecided)."""
+        filt = filters[crossing // d.block_n]
+        if filt is None:
+            return None
+        return matched.peak_snr(fe.band_xyz, 0, onset, min(offset + lay.span, n), filt, lay)
 
     # Where the detector monitors: still blocks whose neighbours are still (core), and still
     # blocks next to a movement on one side only (edges: twitch-shaped bursts only).
@@ -239,6 +262,10 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
         if lowest == EDGE and not twitch_shaped(window, peak_xyz, params.shape_min_normal_share,
                                                 params.shape_min_line_share):
             continue                                   # next to a movement: twitch-shaped only
+        along_z = shape_shares(window, peak_xyz)[0] >= params.shape_min_normal_share
+        ratio = snr(onset, crossing, offset) if params.matched_veto_snr > 0 and along_z else None
+        if ratio is not None and ratio < params.matched_veto_snr:
+            continue                                   # along z, but not a twitch's waveform
         out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k])))
 
     # Second chance (shape.py): bursts that overlap no first-tier candidate at all, found at the

@@ -43,13 +43,13 @@ def calibrate(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float, pa
 
     Raises ConfigError when the recording holds under ``min_still_s`` of still time, with a hint.
     """
-    from . import whitening
+    from . import matched, whitening
     from .batch import front_end          # local import: batch imports this module's sibling
     from .params import DetectorParams, design, envelope_quantile
 
     params = params or DetectorParams()
     d = design(params, fs_hz)
-    fe = front_end(np.asarray(accel_g, dtype=np.float64), gyro_dps, d, params)
+    fe = front_end(np.asarray(accel_g, dtype=np.float64), gyro_dps, d, params, matched.layout(params, fs_hz))
     n = fe.band_g.size
     still = np.flatnonzero(fe.block_still[:n // d.block_n])
     still_s = still.size * d.block_n / fs_hz

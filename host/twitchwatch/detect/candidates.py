@@ -23,6 +23,7 @@ class Candidate:
     peak_g: float
     threshold_g: float          # the tier's threshold in force at the crossing
     weights: np.ndarray         # whitening in force at the crossing (whitening.metric makes it 3x3)
+    matched: object = None      # the matched filter in force at the crossing (None: undecided)
     next_onset: int | None = None   # onset of the candidate after this one, once it has begun
     in_train: bool = False      # crossed inside a dense train (slow envelope over train_slow_ratio x threshold)
 
@@ -40,11 +41,12 @@ class CandidateFinder:
         self._previous: Candidate | None = None  # the latest candidate begun (for next_onset)
 
     def feed(self, i0: int, band_g: np.ndarray, env: np.ndarray, slow: np.ndarray, thr: np.ndarray,
-             segments: list[tuple[int, np.ndarray]]) -> list[Candidate]:
-        """Take the next samples (from index ``i0``); return the candidates completed by them."""
+             segments: list[tuple[int, np.ndarray, object]]) -> list[Candidate]:
+        """Take the next samples (from index ``i0``); return the candidates completed by them.
+        ``segments``: (chunk-relative start, whitening weights, matched filter) in force from there."""
         done: list[Candidate] = []
         n = env.size
-        starts = [start for start, _ in segments]       # where each whitening in force begins
+        starts = [start for start, _, _ in segments]    # where each whitening in force begins
         on_mask, off_mask = on_off(env, slow, thr, self._params, second=self._second)   # never both
         # Hysteresis: on where the latest sample in the 'on' zone is later than the latest in the
         # 'off' zone. The twitch began where the envelope last left the 'off' zone (at most
@@ -67,11 +69,11 @@ class CandidateFinder:
                     onset = max(int(last_off[a]) + 1, crossing - self._d.backtrack_n)
                     if self._previous is not None:
                         self._previous.next_onset = onset
-                    w = segments[bisect_right(starts, a) - 1][1]
+                    _, w, filt = segments[bisect_right(starts, a) - 1]
                     in_train = bool(slow[a] >= self._params.train_slow_ratio * thr[a])
                     level = self._params.shape_tier_share * float(thr[a]) if self._second else float(thr[a])
                     cand = self.open = self._previous = Candidate(onset, None, crossing, -1.0, level, w,
-                                                                  in_train=in_train)
+                                                                  filt, in_train=in_train)
             assert cand is not None
             lo, stop = max(a, 0), (n if b is None else b)
             if stop > lo:

@@ -13,7 +13,7 @@ from scipy import signal
 
 from ..errors import ConfigError
 
-DETECTOR_VERSION = "2.4.0"
+DETECTOR_VERSION = "2.5.0"
 
 # How closely a half-second block is monitored (the motion gate, DetectorParams.gate_*): CORE,
 # fully; EDGE, next to a movement on one side, for twitch-shaped bursts only; 0, not at all.
@@ -88,6 +88,20 @@ class DetectorParams:
     # shape_veto_normal_share of its peak). shape_veto_line_share 0 turns it off.
     shape_veto_line_share: float = 0.9
     shape_veto_normal_share: float = 0.5
+    # Matched filter (since 2.5, matched.py): the signal-to-noise ratio, against the wearer's own
+    # still-time background (in units of its sigma), of the model twitch's waveform along z
+    # (matched_taps taps over about matched_window_s) at its best fit in a burst. A burst the main
+    # test took does not count if its ratio stays under matched_veto_snr (0: off): its size came
+    # from some other waveform than a twitch's. The filter learns from the same still blocks as
+    # whitening; it is undecided (no veto) until matched_min_blocks of them exist, then solved,
+    # and re-solved after every matched_every_blocks-th block learned (20 s of still time: the
+    # covariance is over the last 2 min, and solving it is much of the filter's cost).
+    matched_veto_snr: float = 8.0
+    matched_taps: int = 20
+    matched_window_s: float = 0.19
+    matched_ridge: float = 1e-3         # covariance eigenvalues are raised to this share of their mean
+    matched_min_blocks: int = 10
+    matched_every_blocks: int = 40
     # Half-second blocks (since 2.1): a brief movement stands out in its block instead of being
     # averaged over a second, and monitoring stops and resumes closer to a movement.
     block_s: float = 0.5                # the unit of stillness and of the baseline
@@ -194,6 +208,13 @@ class DetectorParams:
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         for name in ("refractory_s", "onset_backtrack_s", "mask_delay_s", "mask_chain_s", "mask_gyro_hang_s", "mask_hang_s", "warmup_s"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
+        if self.matched_taps < 2 or self.matched_min_blocks < 1 or self.matched_every_blocks < 1:
+            raise ConfigError("need matched_taps >= 2, matched_min_blocks >= 1 and matched_every_blocks >= 1")
+        if not 0.02 <= self.matched_window_s <= 1.0:
+            raise ConfigError(f"matched_window_s must be 0.02 to 1 s, got {self.matched_window_s}")
+        for name in ("matched_ridge", "matched_veto_snr"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.whiten_every_blocks < 1:

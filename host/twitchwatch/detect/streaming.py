@@ -4,7 +4,8 @@ Pipeline per sample: lost samples are held at the last value (and marked); a But
 band-pass (twitch band) per axis, an RMS envelope whitened by the wearer's own background
 (whitening.py) and a plain one for the gate's transients (these filters and the gate's input:
 front_end.py); hysteresis, refractory merging (candidates.py), minimum/maximum duration, the
-rhythm test, and a second chance for small bursts shaped like a twitch (shape.py). Per half-second
+rhythm test, the matched filter's veto (matched.py), and a second chance for small bursts shaped
+like a twitch (shape.py). Per half-second
 block: the envelope quantile (for the adaptive threshold) and stillness (the motion gate),
 computed on a gate input that is held around twitch-band transients so that a twitch's own
 tilt never counts as movement. A block is monitored when it and its neighbours are still (and,
@@ -25,8 +26,8 @@ from .calibration import Calibration
 from .candidates import Candidate, CandidateFinder
 from .events import DetectorOutput, Episode, Span, Twitch
 from .front_end import StreamingFrontEnd, hold
-from .shape import twitch_shaped, untwitch_like
-from . import whitening
+from .shape import shape_shares, twitch_shaped, untwitch_like
+from . import matched, whitening
 from .params import (CORE, EDGE, DetectorParams, block_still, design, detector_info, envelope_quantile, lost_rows,
                      sign_changes, threshold_from_baseline, threshold_from_sorted)
 
@@ -68,6 +69,8 @@ class TwitchDetector:
         self.threshold_g = threshold_from_baseline(params, self._baseline) or params.threshold_initial_g
         self._sorted = sorted(self._baseline)
         self._whitening = whitening.Memory(params, None if calibration is None else calibration.cov6)
+        self._lay = matched.layout(params, self.fs_hz)
+        self._matched = matched.Memory(params, matched.template(self._d, self._lay, self.fs_hz))
         # The open (incomplete) block: per-sample inputs of the block statistics.
         self._open: dict[str, np.ndarray] = {}
         # Block stillness and the monitored decision (block k is monitored when blocks
@@ -205,17 +208,27 @@ class TwitchDetector:
             still = block_still(shaped(parts["low"]), shaped(parts["gyro"]), shaped(parts["gcov"]),
                                 shaped(parts["lw"]), self.params)
             cov, cov_ok = whitening.block_covariance(shaped(parts["band"]), shaped(parts["cov"]), self.params)
-        # Whitening in force during each block (it learns from the complete still blocks before).
+        # Whitening and matched filter in force during each block (they learn from the complete
+        # still blocks before).
         accepted = np.flatnonzero(still & cov_ok) if k else np.zeros(0, dtype=int)
+        if accepted.size:
+            lagged, anchors = matched.block_lagged(shaped(parts["band"])[accepted], shaped(parts["cov"])[accepted],
+                                                   self._lay)
         weights, w = [], self._whitening.weights
+        filters, f = [], self._matched.filter
         learned = iter(self._whitening.learn(cov[accepted]) if accepted.size else [])
+        q = 0                                       # accepted blocks learned so far
         for j in range(k):
             weights.append(w)
+            filters.append(f)
             if j in accepted:
                 w = next(learned)
-        segments = list(zip([0] + ends, weights + [w]))   # (chunk-relative start, weights in force)
+                f = self._matched.learn(lagged[q], int(anchors[q]))
+                q += 1
+        # (chunk-relative start, whitening weights and matched filter in force from there)
+        segments = list(zip([0] + ends, weights + [w], filters + [f]))
         lengths = np.diff([0] + ends + [n])
-        rows = np.repeat(np.array([sw for _, sw in segments]), lengths, axis=0)
+        rows = np.repeat(np.array([sw for _, sw, _ in segments]), lengths, axis=0)
         env = whitening.envelope_rows(power_fast, rows)
         slow = whitening.envelope_rows(power_slow, rows)
         # Baseline and threshold, block by block.
@@ -298,7 +311,7 @@ class TwitchDetector:
                 counts = self._second_chance(cand)
             else:                            # next to a movement only twitch-shaped bursts count
                 counts = (self._steady(cand) and not self._vetoed(cand)
-                          and (lowest == CORE or self._shaped(cand)))
+                          and (lowest == CORE or self._shaped(cand)) and not self._unmatched(cand))
             if counts:
                 self._add_twitch(out, Twitch(cand.onset, cand.offset, cand.peak, cand.peak_g))
         del self._to_confirm[:decided]
@@ -321,7 +334,7 @@ class TwitchDetector:
 
         # Forget flags no pending decision can read.
         pending = [c.onset for c, _ in self._to_confirm] + opened
-        band_from = min([self.samples_seen - d.backtrack_n] + pending)
+        band_from = min([self.samples_seen - d.backtrack_n] + pending) - self._lay.span   # (the filter looks back)
         while self._taken and self._taken[0][1] <= band_from:
             self._taken.popleft()
         if band_from > self._band_base:
@@ -340,12 +353,15 @@ class TwitchDetector:
             self._still_base += drop
 
     def _knowable(self, cand: Candidate, second: bool) -> bool:
-        """Whether the samples a decision reads have all arrived: the rhythm window, and for the
+        """Whether the samples a decision reads have all arrived: the matched filter's and the
+        rhythm test's windows, and for the
         second chance every main-test candidate that could overlap (a later one's onset lies at
         most backtrack_n before its crossing; the one under way must have ended before it)."""
+        assert cand.offset is not None
+        if cand.offset + self._lay.span > self.samples_seen:        # the matched filter's windows
+            return False
         if not second:
             return cand.onset + self._d.rhythm_n <= self.samples_seen
-        assert cand.offset is not None
         if max(cand.offset + self._d.backtrack_n, cand.onset + self._d.rhythm_n) > self.samples_seen:
             return False
         o = self._first.open
@@ -362,6 +378,27 @@ class TwitchDetector:
         if any(a < cand.offset and cand.onset < b for a, b in spans):
             return False
         return self._shaped(cand) and self._steady(cand)
+
+    def _snr(self, cand: Candidate) -> float | None:
+        """The matched filter's peak SNR over the candidate (None while the filter is undecided)."""
+        assert cand.offset is not None
+        if cand.matched is None:
+            return None
+        stop = min(cand.offset + self._lay.span, self.samples_seen)
+        return matched.peak_snr(self._band_hist, self._band_base, cand.onset, stop, cand.matched, self._lay)
+
+    def _unmatched(self, cand: Candidate) -> bool:
+        """A main-test candidate along z in which the matched filter finds no twitch's waveform
+        (the template is along z: a burst along some other direction is not held to it)."""
+        assert cand.offset is not None
+        if self.params.matched_veto_snr <= 0:
+            return False
+        base = self._band_base
+        normal, _ = shape_shares(self._band_hist[cand.onset - base:cand.offset - base], self._band_hist[cand.peak - base])
+        if normal < self.params.shape_min_normal_share:
+            return False
+        ratio = self._snr(cand)
+        return ratio is not None and ratio < self.params.matched_veto_snr
 
     def _shaped(self, cand: Candidate) -> bool:
         """Along one line and along z (shape.py): a twitch's shape."""
