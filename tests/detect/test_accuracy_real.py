@@ -21,7 +21,7 @@ def result():
 def test_twitches_and_episodes(result):
     t = result["tally"]
     assert sum(t.tp) + sum(t.fn) > 2000
-    assert t.sensitivity() >= 0.80           # published 0.821 (target 0.9: not met)
+    assert t.sensitivity() >= 0.80           # published 0.822 (target 0.9: not met)
     assert t.precision() >= 0.93             # published 0.940 (target 0.9)
     assert t.episode_f1() >= 0.92            # published 0.939 (target 0.9)
     assert t.median_duration_error_s() <= 0.3

@@ -15,8 +15,8 @@ cancels background that moves the three axes together, and the background's own 
 * ``C`` is the wearer's own, from recent still blocks: per block, the lagged products of its
   band-passed samples (away from transients, as for whitening.py), summed over the last
   ``baseline_blocks`` still blocks and laid out in block-Toeplitz form (a stationary background),
-  re-solved after every ``matched_every_blocks``-th block learned (a running sum: both detectors
-  feed the same blocks in the same order, so they agree to the bit). Until ``matched_min_blocks``
+  re-solved after every ``matched_every_blocks``-th block learned (both detectors feed it the
+  same blocks in the same order, so they agree to the bit). Until ``matched_min_blocks``
   exist the filter is undecided (``None``).
 * The statistic is evaluated only where a decision needs it (:func:`peak_snr`), as a fixed-order
   sum of element-wise products, so streaming and batch agree to the bit.
@@ -130,26 +130,20 @@ class Memory:
     def __init__(self, params: DetectorParams, h: np.ndarray) -> None:
         self.params = params
         self.h = h
-        self._blocks: deque[tuple[np.ndarray, int]] = deque()
-        self._total = np.zeros((h.shape[0], 3, 3))        # running sums over _blocks
-        self._count = 0
+        self._blocks: deque[tuple[np.ndarray, int]] = deque(maxlen=params.baseline_blocks)
         self._learned = 0
         self.filter: Filter | None = None
 
     def learn(self, lagged: np.ndarray, count: int) -> Filter | None:
-        """Add one still block's sums; returns the filter in force after it."""
+        """Add one still block's sums; returns the filter in force after it. (Summed only when
+        solved: most blocks cost one append.)"""
         p = self.params
         self._blocks.append((lagged, count))
-        self._total = self._total + lagged
-        self._count += count
-        if len(self._blocks) > p.baseline_blocks:
-            old, old_count = self._blocks.popleft()
-            self._total = self._total - old
-            self._count -= old_count
         self._learned += 1
         if self._learned == p.matched_min_blocks or (
                 self._learned > p.matched_min_blocks and self._learned % p.matched_every_blocks == 0):
-            self.filter = solve(self._total, self._count, self.h, p)
+            total = np.sum(np.stack([b for b, _ in self._blocks]), axis=0)
+            self.filter = solve(total, sum(c for _, c in self._blocks), self.h, p)
         return self.filter
 
 

@@ -94,14 +94,14 @@ class DetectorParams:
     # test took does not count if its ratio stays under matched_veto_snr (0: off): its size came
     # from some other waveform than a twitch's. The filter learns from the same still blocks as
     # whitening; it is undecided (no veto) until matched_min_blocks of them exist, then solved,
-    # and re-solved after every matched_every_blocks-th block learned (20 s of still time: the
+    # and re-solved after every matched_every_blocks-th block learned (40 s of still time: the
     # covariance is over the last 2 min, and solving it is much of the filter's cost).
     matched_veto_snr: float = 8.0
     matched_taps: int = 20
     matched_window_s: float = 0.19
     matched_ridge: float = 1e-3         # covariance eigenvalues are raised to this share of their mean
     matched_min_blocks: int = 10
-    matched_every_blocks: int = 40
+    matched_every_blocks: int = 80
     # Half-second blocks (since 2.1): a brief movement stands out in its block instead of being
     # averaged over a second, and monitoring stops and resumes closer to a movement.
     block_s: float = 0.5                # the unit of stillness and of the baseline
