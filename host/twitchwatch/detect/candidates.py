@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .matched import Filter
 from .params import Design, DetectorParams, on_off
 
 
@@ -23,7 +24,7 @@ class Candidate:
     peak_g: float
     threshold_g: float          # the tier's threshold in force at the crossing
     weights: np.ndarray         # whitening in force at the crossing (whitening.metric makes it 3x3)
-    matched: object = None      # the matched filter in force at the crossing (None: undecided)
+    matched: Filter | None = None   # the matched filter in force at the crossing (None: undecided)
     next_onset: int | None = None   # onset of the candidate after this one, once it has begun
     in_train: bool = False      # crossed inside a dense train (slow envelope over train_slow_ratio x threshold)
 
@@ -41,7 +42,7 @@ class CandidateFinder:
         self._previous: Candidate | None = None  # the latest candidate begun (for next_onset)
 
     def feed(self, i0: int, band_g: np.ndarray, env: np.ndarray, slow: np.ndarray, thr: np.ndarray,
-             segments: list[tuple[int, np.ndarray, object]]) -> list[Candidate]:
+             segments: list[tuple[int, np.ndarray, Filter | None]]) -> list[Candidate]:
         """Take the next samples (from index ``i0``); return the candidates completed by them.
         ``segments``: (chunk-relative start, whitening weights, matched filter) in force from there."""
         done: list[Candidate] = []

@@ -99,7 +99,7 @@ class DetectorParams:
     matched_veto_snr: float = 8.0
     matched_taps: int = 20
     matched_window_s: float = 0.19
-    matched_ridge: float = 1e-3         # covariance eigenvalues are raised to this share of their mean
+    matched_ridge: float = 1e-3         # added to the covariance's diagonal, as a share of its mean
     matched_min_blocks: int = 10
     matched_every_blocks: int = 80
     # Half-second blocks (since 2.1): a brief movement stands out in its block instead of being
