@@ -353,15 +353,13 @@ class TwitchDetector:
             self._still_base += drop
 
     def _knowable(self, cand: Candidate, second: bool) -> bool:
-        """Whether the samples a decision reads have all arrived: the matched filter's and the
-        rhythm test's windows, and for the
-        second chance every main-test candidate that could overlap (a later one's onset lies at
-        most backtrack_n before its crossing; the one under way must have ended before it)."""
+        """Whether the samples a decision reads have all arrived: the rhythm test's window, for
+        the main test the matched filter's windows, and for the second chance every main-test
+        candidate that could overlap (a later one's onset lies at most backtrack_n before its
+        crossing; the one under way must have ended before it)."""
         assert cand.offset is not None
-        if cand.offset + self._lay.span > self.samples_seen:        # the matched filter's windows
-            return False
         if not second:
-            return cand.onset + self._d.rhythm_n <= self.samples_seen
+            return max(cand.onset + self._d.rhythm_n, cand.offset + self._lay.span) <= self.samples_seen
         if max(cand.offset + self._d.backtrack_n, cand.onset + self._d.rhythm_n) > self.samples_seen:
             return False
         o = self._first.open
