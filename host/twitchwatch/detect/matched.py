@@ -26,7 +26,6 @@ Shared by the streaming detector and the batch reference.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,20 +129,24 @@ class Memory:
     def __init__(self, params: DetectorParams, h: np.ndarray) -> None:
         self.params = params
         self.h = h
-        self._blocks: deque[tuple[np.ndarray, int]] = deque(maxlen=params.baseline_blocks)
+        # A ring of the last baseline_blocks blocks' sums (a block's slot is overwritten when it
+        # falls out of memory): summing it costs one reduction, not a stack of 240 arrays.
+        self._ring = np.zeros((params.baseline_blocks,) + h.shape + (3,))
+        self._counts = np.zeros(params.baseline_blocks, dtype=np.int64)
         self._learned = 0
         self.filter: Filter | None = None
 
     def learn(self, lagged: np.ndarray, count: int) -> Filter | None:
         """Add one still block's sums; returns the filter in force after it. (Summed only when
-        solved: most blocks cost one append.)"""
+        solved: most blocks cost one copy.)"""
         p = self.params
-        self._blocks.append((lagged, count))
+        slot = self._learned % p.baseline_blocks
+        self._ring[slot] = lagged
+        self._counts[slot] = count
         self._learned += 1
         if self._learned == p.matched_min_blocks or (
                 self._learned > p.matched_min_blocks and self._learned % p.matched_every_blocks == 0):
-            total = np.sum(np.stack([b for b, _ in self._blocks]), axis=0)
-            self.filter = solve(total, sum(c for _, c in self._blocks), self.h, p)
+            self.filter = solve(self._ring.sum(axis=0), int(self._counts.sum()), self.h, p)
         return self.filter
 
 

@@ -218,10 +218,12 @@ class TwitchDetector:
         filters, f = [], self._matched.filter
         learned = iter(self._whitening.learn(cov[accepted]) if accepted.size else [])
         q = 0                                       # accepted blocks learned so far
+        learns = np.zeros(k, dtype=bool)
+        learns[accepted] = True
         for j in range(k):
             weights.append(w)
             filters.append(f)
-            if j in accepted:
+            if learns[j]:
                 w = next(learned)
                 f = self._matched.learn(lagged[q], int(anchors[q]))
                 q += 1
