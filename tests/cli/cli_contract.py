@@ -8,7 +8,8 @@ from twitchwatch.detect import DETECTOR_VERSION, DetectorParams
 
 REQUIRED = {"file", "detector", "fs_hz", "duration_s", "monitored_s", "monitored_spans", "twitches", "episodes"}
 EXTRA = {"lost_s", "start_wall_s", "site", "side", "cut_note"}
-TWITCH_KEYS = {"onset_s", "offset_s", "peak_g"}
+TWITCH_KEYS = {"onset_s", "offset_s", "peak_g", "rule"}
+TWITCH_RULES = {"main", "edge", "second"}
 EPISODE_KEYS = {"start_s", "end_s", "duration_s", "twitch_count", "peak_g", "intervals_s"}
 ROUND_S = 1e-4        # times are rounded to 0.1 ms
 ROUND_G = 1e-5        # peaks to 10 µg
@@ -48,7 +49,8 @@ def check_summary(obj: dict, params: DetectorParams | None = None) -> None:
     twitches = obj["twitches"]
     assert isinstance(twitches, list)
     for tw in twitches:
-        assert set(tw) == TWITCH_KEYS and all(_number(v) for v in tw.values())
+        assert set(tw) == TWITCH_KEYS and all(_number(v) for k, v in tw.items() if k != "rule")
+        assert tw["rule"] in TWITCH_RULES
         assert 0 <= tw["onset_s"] < tw["offset_s"] <= dur + ROUND_S
         assert tw["peak_g"] > 0
         # A twitch is only ever reported inside monitored (still) time.

@@ -77,6 +77,14 @@ def test_edges_count_twitch_shaped_bursts_only(with_gyro):
         assert _counted(out, t_s) and _counted(off, t_s), f"the twitch at {t_s} s in still time"
     assert _counted(out, SMALL_CORE_S) and not _counted(out, SMALL_EDGE_S), "the second chance next to a movement"
     assert len(out.twitches) == len(EDGE_NORMAL_S) + len(CORE_S) + 1, "a burst of the movements themselves counted"
+    # The JSON says which test counted each (docs/analyze-json.md); the streaming-equals-batch
+    # tests below compare the rule too.
+    def rule_at(t_s):
+        return min(out.twitches, key=lambda t: abs(t.onset / FS - t_s)).rule
+    assert [rule_at(t_s) for t_s in EDGE_NORMAL_S] == ["edge"] * len(EDGE_NORMAL_S)
+    assert [rule_at(t_s) for t_s in CORE_S] == ["main"] * len(CORE_S)
+    assert rule_at(SMALL_CORE_S) == "second"
+    assert "edge" not in {t.rule for t in off.twitches}, "no edges when edges are off"
 
 
 def test_a_short_pause_between_movements_stays_unmonitored():

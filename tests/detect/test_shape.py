@@ -50,9 +50,11 @@ def test_small_twitches_along_the_skin_normal_are_counted_by_the_second_chance(p
     for t in times:
         add_small_twitch(accel, t, peak_g, NORMAL)
     assert detect(accel, gyro, FS, OFF).twitches == [], "the main test alone must miss them (else this tests nothing)"
-    got = onsets_s(detect(accel, gyro, FS, DetectorParams()))
+    out = detect(accel, gyro, FS, DetectorParams())
+    got = onsets_s(out)
     assert len(got) == 3
     assert all(abs(g - t) <= 0.1 for g, t in zip(got, times))
+    assert [tw.rule for tw in out.twitches] == ["second"] * 3
 
 
 def test_the_same_twitches_along_the_skin_are_left_to_the_main_test():

@@ -266,7 +266,7 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
         ratio = snr(onset, crossing, offset) if params.matched_veto_snr > 0 and along_z else None
         if ratio is not None and ratio < params.matched_veto_snr:
             continue                                   # along z, but not a twitch's waveform
-        out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k])))
+        out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k]), "edge" if lowest == EDGE else "main"))
 
     # Second chance (shape.py): bursts that overlap no first-tier candidate at all, found at the
     # lower tier outside dense trains, count if they have a twitch's shape and pass the rhythm
@@ -294,7 +294,7 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
                 continue
             if _tremor_like(fe, found, i, k, params.shape_tier_share * float(thr[crossing]), block_weights, d, params):
                 continue                                       # (at the tier's own level)
-            second.append(Twitch(onset, offset, crossing + k, float(values[k])))
+            second.append(Twitch(onset, offset, crossing + k, float(values[k]), "second"))
         out.twitches = sorted(out.twitches + second, key=lambda tw: tw.onset)
 
     # Episodes: twitches whose gaps are at most episode_gap.

@@ -13,19 +13,29 @@ from dataclasses import dataclass, field
 class Twitch:
     """One detected twitch: the envelope crossed the threshold at ``onset`` and fell back
     below the release level at ``offset`` (exclusive). ``peak_g`` is the largest band-passed
-    acceleration magnitude between them, at sample ``peak``."""
+    acceleration magnitude between them, at sample ``peak``. ``rule`` says which test counted
+    it (:data:`RULES`)."""
 
     onset: int
     offset: int
     peak: int
     peak_g: float
+    rule: str = "main"
 
     def as_dict(self, fs_hz: float) -> dict:
         return {
             "onset_s": round(self.onset / fs_hz, 4),
             "offset_s": round(self.offset / fs_hz, 4),
             "peak_g": round(self.peak_g, 5),
+            "rule": self.rule,
         }
+
+
+# Which test counted a twitch (docs/detector.md): the main test in time whose neighbours are still
+# too; the main test next to a movement, where only twitch-shaped bursts count; the second chance
+# at a lower threshold, twitch-shaped bursts only.
+RULES = {"main": "main test", "edge": "main test next to a movement (twitch-shaped only)",
+         "second": "second chance at a lower threshold (twitch-shaped only)"}
 
 
 @dataclass(frozen=True)

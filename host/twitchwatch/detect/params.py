@@ -13,7 +13,7 @@ from scipy import signal
 
 from ..errors import ConfigError
 
-DETECTOR_VERSION = "2.5.0"
+DETECTOR_VERSION = "2.5.1"
 
 # How closely a half-second block is monitored (the motion gate, DetectorParams.gate_*): CORE,
 # fully; EDGE, next to a movement on one side, for twitch-shaped bursts only; 0, not at all.

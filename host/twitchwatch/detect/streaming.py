@@ -315,7 +315,8 @@ class TwitchDetector:
                 counts = (self._steady(cand) and not self._vetoed(cand)
                           and (lowest == CORE or self._shaped(cand)) and not self._unmatched(cand))
             if counts:
-                self._add_twitch(out, Twitch(cand.onset, cand.offset, cand.peak, cand.peak_g))
+                rule = "second" if second else ("main" if lowest == CORE else "edge")
+                self._add_twitch(out, Twitch(cand.onset, cand.offset, cand.peak, cand.peak_g, rule))
         del self._to_confirm[:decided]
         ep = self._episode
         if ep and (final or frontier > ep[-1].offset + d.episode_gap_n + d.max_twitch_n + d.refractory_n):
