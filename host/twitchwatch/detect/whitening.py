@@ -126,11 +126,23 @@ class Memory:
         full = [e for e in ends if e >= size and p.whiten_strength != 0]
         new = [weights(history[max(0, e - size):e], p) for e in ends[:len(ends) - len(full)]]
         if full:
-            windows = sliding_window_view(history, size, axis=0)[[e - size for e in full]]
-            new.extend(weights_of(np.median(windows, axis=-1), p))
+            windows = sliding_window_view(history, size, axis=0)[[e - size for e in full]]   # a copy
+            new.extend(weights_of(_median_last_axis(windows), p))
         out, w, updates = [], self.weights, dict(zip(due, new))
         for q in range(m):
             w = updates.get(q, w)
             out.append(w)
         self.weights = w
         return out
+
+
+def _median_last_axis(x: np.ndarray) -> np.ndarray:
+    """``np.median(x, axis=-1)`` to the bit (the middle value, or the mean of the two middle
+    ones), partitioning ``x`` in place: twice as fast, and the median of every window of a full
+    memory is the largest cost of whitening."""
+    half = x.shape[-1] // 2
+    if x.shape[-1] % 2:
+        x.partition(half, axis=-1)
+        return x[..., half].copy()
+    x.partition((half - 1, half), axis=-1)
+    return (x[..., half - 1] + x[..., half]) / 2
