@@ -14,7 +14,8 @@ class Twitch:
     """One detected twitch: the envelope crossed the threshold at ``onset`` and fell back
     below the release level at ``offset`` (exclusive). ``peak_g`` is the largest band-passed
     acceleration magnitude between them, at sample ``peak``. ``rule`` says which test counted
-    it (:data:`RULES`)."""
+    it (docs/detector.md): "main", the main test; "edge", the main test next to a movement
+    (twitch-shaped bursts only); "second", the second chance at a lower threshold."""
 
     onset: int
     offset: int
@@ -29,13 +30,6 @@ class Twitch:
             "peak_g": round(self.peak_g, 5),
             "rule": self.rule,
         }
-
-
-# Which test counted a twitch (docs/detector.md): the main test in time whose neighbours are still
-# too; the main test next to a movement, where only twitch-shaped bursts count; the second chance
-# at a lower threshold, twitch-shaped bursts only.
-RULES = {"main": "main test", "edge": "main test next to a movement (twitch-shaped only)",
-         "second": "second chance at a lower threshold (twitch-shaped only)"}
 
 
 @dataclass(frozen=True)
