@@ -63,6 +63,31 @@ def test_snr_is_in_units_of_the_backgrounds_sigma(fs):
     assert np.mean(np.array(per_sample) >= P.matched_veto_snr) < 0.001
 
 
+@pytest.mark.parametrize("every", [7, 45])
+def test_each_solve_uses_exactly_the_last_baseline_blocks(every):
+    """The memory is a ring of baseline_blocks blocks: once it has wrapped, a solve must see the
+    newest blocks alone (here a memory of 30 blocks, re-solved every 7th block, or every 45th,
+    so more often and less often than it turns over)."""
+    fs = 104.0
+    params = DetectorParams(baseline_blocks=30, baseline_min_blocks=5, matched_min_blocks=5, matched_every_blocks=every)
+    lay = matched.layout(params, fs)
+    h = matched.template(design(params, fs), lay, fs)
+    d = design(params, fs)
+    band = _band(fs, _tremor_background(np.random.default_rng(5), 200 * d.block_n, fs))
+    # Louder as time goes on, so that a solve over any other blocks gives another filter.
+    band *= np.repeat(np.linspace(1.0, 3.0, 200), d.block_n)[:, None]
+    sums, counts = matched.block_lagged(band.reshape(200, d.block_n, 3), np.zeros((200, d.block_n), dtype=bool), lay)
+    memory = matched.Memory(params, h)
+    after = [memory.learn(sums[j], int(counts[j])) for j in range(200)]
+    assert after[3] is None and after[4] is not None                  # solved at the 5th block
+    for last in range(every, 201, every):                             # ... then at every multiple of `every`
+        first = max(0, last - 30)
+        want = matched.solve(sums[first:last].sum(axis=0), int(counts[first:last].sum()), h, params)
+        got = after[last - 1]
+        assert got is not None and got is not after[last - 2]
+        assert np.allclose(got.weights, want.weights, rtol=1e-9) and np.isclose(got.sigma, want.sigma, rtol=1e-9)
+
+
 def test_undecided_until_enough_still_blocks():
     fs = 104.0
     lay = matched.layout(P, fs)
