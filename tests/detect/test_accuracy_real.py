@@ -1,8 +1,8 @@
 """Accuracy on real wrist backgrounds (``../shared/data/ha24-dev``, all users, native ~104 Hz, five
 placements of model twitches): a regression floor under the figures docs/detector.md publishes
-for detector 2.5.0 (2.5.1 counts the same), and the issue's targets where the detector meets them. Skipped where the
-shared data are absent (a user's machine); CI has them beside the project. Full figures:
-``twitchwatch bench accuracy``."""
+for detector 2.5.0 (2.5.1 counts the same), and the issue's targets where the detector meets
+them. Skipped where the shared data are absent (a user's machine); CI has them beside the
+project. Full figures: ``twitchwatch bench accuracy``."""
 
 import pytest
 

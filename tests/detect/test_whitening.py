@@ -98,3 +98,17 @@ def test_a_coarse_channel_does_not_turn_its_steps_into_twitches():
     assert detect(accel, gyro, FS, DetectorParams()).twitches == []
     few = detect(accel, gyro, FS, DetectorParams(whiten_floor=0.02)).twitches
     assert len(few) >= 3, "with a low floor the steps would count: the test would prove nothing"
+
+
+@pytest.mark.parametrize("size", [7, 8, 240, 241])
+def test_the_memorys_median_is_numpys_to_the_bit(size):
+    """The streaming memory takes the median of its windows by partitioning them in place; the
+    batch reference uses np.median. Odd and even windows, with ties."""
+    rng = np.random.default_rng(size)
+    x = np.round(rng.lognormal(size=(50, 6, size)), 2)
+    want = np.median(x, axis=-1)
+    assert np.array_equal(whitening._median_last_axis(x.copy()), want)
+    memory = whitening.Memory(DetectorParams(baseline_blocks=size, baseline_min_blocks=1, whiten_every_blocks=1))
+    history = x[0].T                                                        # (size, 6) covariances
+    after = memory.learn(np.concatenate((history, history[::-1])))
+    assert np.array_equal(after[-1], whitening.weights(history[::-1], memory.params))
