@@ -266,7 +266,8 @@ def detect(accel_g: np.ndarray, gyro_dps: np.ndarray | None, fs_hz: float,
         ratio = snr(onset, crossing, offset) if params.matched_veto_snr > 0 and along_z else None
         if ratio is not None and ratio < params.matched_veto_snr:
             continue                                   # along z, but not a twitch's waveform
-        out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k]), "edge" if lowest == EDGE else "main"))
+        rule = "edge" if lowest == EDGE else "main"
+        out.twitches.append(Twitch(onset, offset, crossing + k, float(values[k]), rule))
 
     # Second chance (shape.py): bursts that overlap no first-tier candidate at all, found at the
     # lower tier outside dense trains, count if they have a twitch's shape and pass the rhythm
